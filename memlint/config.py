@@ -1,0 +1,188 @@
+"""`[tool.memlint]` in the nearest pyproject.toml -> Settings. Unknown keys and codes are errors."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Type
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python < 3.11
+    import tomli as tomllib
+
+from memlint import registry
+from memlint.rule import Rule
+
+DEFAULT_EXCLUDE = (
+    ".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", "env", ".env", "__pycache__",
+    "build", "dist", "site-packages", "node_modules", ".mypy_cache", ".pytest_cache",
+    ".ruff_cache", ".memlint_cache", ".ipynb_checkpoints", "*.egg-info", ".eggs",
+)
+
+LIST_KEYS = ("select", "ignore", "extend-select", "exclude", "extend-exclude")
+
+
+class ConfigError(Exception):
+    """A problem with the user's configuration or selectors: exit status 2."""
+
+
+@dataclass
+class Settings:
+    select: Optional[List[str]] = None
+    ignore: List[str] = field(default_factory=list)
+    extend_select: List[str] = field(default_factory=list)
+    exclude: List[str] = field(default_factory=lambda: list(DEFAULT_EXCLUDE))
+    per_file_ignores: Dict[str, List[str]] = field(default_factory=dict)
+    rule_options: Dict[str, dict] = field(default_factory=dict)  # code -> {option: value}
+    root: Optional[Path] = None  # folder of the pyproject.toml the settings came from
+    source: Optional[Path] = None
+
+    def rules(self) -> List[Type[Rule]]:
+        return registry.select_rules(self.select, self.ignore, self.extend_select)
+
+    def rules_for(self, path: str, base: Optional[List[Type[Rule]]] = None) -> List[Type[Rule]]:
+        rules = self.rules() if base is None else base
+        if not self.per_file_ignores:
+            return rules
+        rel = self.relative(path)
+        ignored: List[str] = []
+        for pattern, codes in self.per_file_ignores.items():
+            if _path_matches(rel, pattern):
+                ignored.extend(codes)
+        if not ignored:
+            return rules
+        return [r for r in rules if not registry.matches(r, ignored)]
+
+    def relative(self, path: str) -> str:
+        p = Path(path)
+        if self.root is not None:
+            try:
+                return p.resolve().relative_to(self.root.resolve()).as_posix()
+            except (ValueError, OSError):
+                pass
+        return p.as_posix()
+
+    def is_excluded(self, path: str) -> bool:
+        rel = self.relative(path)
+        parts = rel.split("/")
+        for pattern in self.exclude:
+            if _path_matches(rel, pattern) or any(fnmatch.fnmatchcase(part, pattern) for part in parts):
+                return True
+        return False
+
+
+def _path_matches(rel: str, pattern: str) -> bool:
+    pattern = pattern.rstrip("/")
+    return (
+        fnmatch.fnmatchcase(rel, pattern)
+        or fnmatch.fnmatchcase(rel, pattern + "/*")
+        or fnmatch.fnmatchcase(Path(rel).name, pattern)
+    )
+
+
+def find_pyproject(start: Path) -> Optional[Path]:
+    start = start.resolve()
+    if start.is_file() or not start.exists():
+        start = start.parent
+    for folder in (start, *start.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load(paths: Sequence[str] = (), config_file: Optional[str] = None) -> Settings:
+    """Settings from `config_file`, or from the nearest pyproject.toml above the linted paths."""
+    if config_file is not None:
+        pyproject: Optional[Path] = Path(config_file)
+        if not pyproject.is_file():
+            raise ConfigError(f"{config_file}: no such configuration file")
+    else:
+        anchor = Path(os.path.commonpath([os.path.abspath(p) for p in paths])) if paths else Path.cwd()
+        pyproject = find_pyproject(anchor)
+    if pyproject is None:
+        return Settings(root=Path.cwd())
+    try:
+        with open(pyproject, "rb") as f:
+            data = tomllib.load(f)
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise ConfigError(f"{pyproject}: cannot read TOML: {e}") from None
+    table = data.get("tool", {}).get("memlint")
+    settings = Settings(root=pyproject.parent, source=pyproject)
+    if table is None:
+        return settings
+    return from_table(table, settings, str(pyproject))
+
+
+def from_table(table: dict, settings: Settings, where: str) -> Settings:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: [tool.memlint] must be a table")
+    by_name = {r.name: r for r in registry.all_rules()}
+    for key, value in table.items():
+        if key in LIST_KEYS:
+            values = _str_list(value, f"{where}: tool.memlint.{key}")
+            if key in ("select", "ignore", "extend-select"):
+                check_selectors(values, f"{where}: tool.memlint.{key}")
+            if key == "select":
+                settings.select = values
+            elif key == "ignore":
+                settings.ignore = values
+            elif key == "extend-select":
+                settings.extend_select = values
+            elif key == "exclude":
+                settings.exclude = values
+            else:
+                settings.exclude = list(settings.exclude) + values
+        elif key == "per-file-ignores":
+            if not isinstance(value, dict):
+                raise ConfigError(f"{where}: tool.memlint.per-file-ignores must be a table")
+            for pattern, codes in value.items():
+                codes = _str_list(codes, f"{where}: tool.memlint.per-file-ignores.{pattern!r}")
+                check_selectors(codes, f"{where}: tool.memlint.per-file-ignores.{pattern!r}")
+                settings.per_file_ignores[pattern] = codes
+        elif key in by_name or registry.by_code(key) is not None:
+            rule = by_name.get(key) or registry.by_code(key)
+            settings.rule_options[rule.code] = check_options(rule, value, f"{where}: tool.memlint.{key}")
+        else:
+            known = ", ".join(list(LIST_KEYS) + ["per-file-ignores", "<rule-name>"])
+            raise ConfigError(f"{where}: unknown key tool.memlint.{key} (known: {known})")
+    return settings
+
+
+def check_options(rule: Type[Rule], value, where: str) -> dict:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where} must be a table of options")
+    out = {}
+    for opt, v in value.items():
+        if opt not in rule.options:
+            known = ", ".join(rule.options) or "none"
+            raise ConfigError(f"{where}: unknown option {opt!r} for {rule.code} (options: {known})")
+        default = rule.options[opt].default
+        if default is not None and not isinstance(v, type(default)) and not (
+            isinstance(default, float) and isinstance(v, int)
+        ):
+            raise ConfigError(f"{where}.{opt} must be {type(default).__name__}, got {v!r}")
+        out[opt] = v
+    return out
+
+
+def _str_list(value, where: str) -> List[str]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where} must be a list of strings")
+    return list(value)
+
+
+def check_selectors(values: Sequence[str], where: str) -> None:
+    for v in values:
+        if not registry.is_known_selector(v):
+            raise ConfigError(f"{where}: unknown rule code or prefix {v!r}")
+
+
+def with_overrides(settings: Settings, **overrides) -> Settings:
+    return replace(settings, **{k: v for k, v in overrides.items() if v is not None})

@@ -1,0 +1,280 @@
+"""source -> FileResult: prefilter, parse once, one traversal for all rules, positions for
+reported nodes only, suppression. `lint_source` never raises.
+"""
+
+from __future__ import annotations
+
+import codecs
+import dataclasses
+import io
+import re
+import sys
+import tokenize
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Type
+
+import libcst as cst
+from libcst._nodes.internal import CodegenState  # noqa: F401 - base of the state below
+from libcst.metadata.position_provider import PositionProvidingCodegenState
+
+from memlint.model import INTERNAL_ERROR, SYNTAX_ERROR, Diagnostic, FileResult
+from memlint.rule import Rule
+from memlint.semantic import SemanticModel
+from memlint.suppress import Suppressions
+
+# Fields that hold only whitespace, comments or punctuation: no rule looks inside them, and
+# skipping them roughly halves the nodes the traversal touches.
+_SKIPPED_FIELDS = frozenset(
+    "lpar rpar comma semicolon colon equal dot lbracket rbracket lbrace rbrace header footer "
+    "leading_lines lines_after_decorators newline star asynchronous arrow walrus "
+    "whitespace".split()
+)
+_FIELDS: Dict[type, Tuple[str, ...]] = {}
+
+
+def _child_fields(cls: type) -> Tuple[str, ...]:
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = tuple(
+            f.name
+            for f in dataclasses.fields(cls)
+            if f.name not in _SKIPPED_FIELDS and "whitespace" not in f.name
+        )
+        _FIELDS[cls] = names
+    return names
+
+
+class FileContext:
+    """What a rule can see of the file being linted."""
+
+    def __init__(self, path: str, source: str, semantic: SemanticModel):
+        self.path = path
+        self.source = source
+        self.semantic = semantic
+        self.stack: List[cst.CSTNode] = semantic.stack
+        self.reports: List[Tuple[Rule, cst.CSTNode, str]] = []
+
+    def add_report(self, rule: Rule, node: cst.CSTNode, message: str) -> None:
+        self.reports.append((rule, node, message))
+
+    @property
+    def parent(self) -> Optional[cst.CSTNode]:
+        return self.stack[-2] if len(self.stack) > 1 else None
+
+
+def decode(data: bytes) -> str:
+    """Bytes to text as CPython would read them: BOM, PEP 263 cookie, else UTF-8.
+
+    Raises SyntaxError (as CPython does) when the bytes cannot be decoded.
+    """
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError:
+        raise
+    except LookupError as e:  # an unknown codec named in the cookie
+        raise SyntaxError(str(e)) from None
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as e:
+        raise SyntaxError(f"cannot decode as {encoding}: {e}") from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text
+
+
+def active_rules(source: str, rules: Sequence[Type[Rule]]) -> List[Type[Rule]]:
+    """The rules whose text trigger occurs in `source`: the others cannot report anything."""
+    out = []
+    for r in rules:
+        pattern = r.trigger_pattern()
+        if pattern is None or pattern.search(source):
+            out.append(r)
+    return out
+
+
+def lint_source(
+    source,
+    path: str = "<stdin>",
+    rules: Sequence[Type[Rule]] = (),
+    options: Optional[Dict[str, dict]] = None,
+) -> FileResult:
+    """Lint one file's text (str) or bytes with `rules`. Never raises."""
+    result = FileResult(path)
+    try:
+        _lint(source, path, rules, options or {}, result)
+    except Exception as e:  # a bug of memlint's own: say so, never crash the host
+        result.status = "error"
+        result.diagnostics.append(
+            Diagnostic(path, 1, 0, INTERNAL_ERROR, f"internal error in memlint: {_describe(e)}",
+                       "internal-error")
+        )
+    result.diagnostics.sort(key=Diagnostic.sort_key)
+    return result
+
+
+def _describe(e: BaseException) -> str:
+    text = str(e).splitlines()[0] if str(e) else ""
+    return f"{type(e).__name__}: {text}" if text else type(e).__name__
+
+
+def _syntax_error(result: FileResult, path: str, line: int, col: int, message: str) -> None:
+    result.status = "syntax-error"
+    result.diagnostics.append(Diagnostic(path, max(line, 1), max(col, 0), SYNTAX_ERROR,
+                                         f"SyntaxError: {message}", "syntax-error"))
+
+
+def _lint(source, path, rules, options, result: FileResult) -> None:
+    if isinstance(source, (bytes, bytearray)):
+        try:
+            source = decode(bytes(source))
+        except SyntaxError as e:
+            _syntax_error(result, path, getattr(e, "lineno", None) or 1, 0, str(e.msg if hasattr(e, "msg") and e.msg else e))
+            return
+    if "\x00" in source:
+        _syntax_error(result, path, source[: source.index("\x00")].count("\n") + 1, 0,
+                      "source code cannot contain null bytes")
+        return
+    rules = active_rules(source, rules)
+    if not rules:
+        result.status = "skipped"
+        return
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as e:
+        _syntax_error(result, path, e.raw_line, e.raw_column, e.message)
+        return
+    except (RecursionError, MemoryError, ValueError, SyntaxError, TypeError) as e:
+        _syntax_error(result, path, 1, 0, f"could not be parsed ({_describe(e)})")
+        return
+    except Exception as e:  # the native parser raises plain exceptions on some inputs
+        _syntax_error(result, path, 1, 0, f"could not be parsed ({_describe(e)})")
+        return
+
+    needs_uses = any("uses" in r.needs for r in rules)
+    semantic = SemanticModel(record_uses=needs_uses)
+    ctx = FileContext(path, source, semantic)
+    instances = [r(ctx, options.get(r.code)) for r in rules]
+    failed: Dict[Rule, BaseException] = {}
+    _traverse(module, semantic, instances, failed)
+
+    for rule, exc in failed.items():
+        result.diagnostics.append(
+            Diagnostic(path, 1, 0, INTERNAL_ERROR,
+                       f"internal error in rule {rule.code} ({rule.name}): {_describe(exc)}; "
+                       "its findings for this file are incomplete", "internal-error")
+        )
+    reports = [rep for rep in ctx.reports if rep[0] not in failed]
+    if not reports:
+        return
+    positions = node_positions(module, {id(node) for _, node, _ in reports})
+    suppressions = Suppressions(source)
+    seen = set()
+    for rule, node, message in reports:
+        pos = positions.get(id(node))
+        if pos is None:
+            continue
+        (line, col), (end_line, end_col) = pos
+        key = (line, col, rule.code)
+        if key in seen or suppressions.suppressed(line, rule.code):
+            continue
+        seen.add(key)
+        result.diagnostics.append(
+            Diagnostic(path, line, col, rule.code, message, rule.name, end_line, end_col)
+        )
+
+
+def _traverse(module: cst.Module, semantic: SemanticModel, rules: List[Rule], failed: dict) -> None:
+    """One depth-first walk over the tree, iterative so deep nesting cannot overflow the stack.
+
+    For each node, the semantic model's visit hook runs first, then the rules'; leave hooks
+    run in reverse, with the semantic model's last.
+    """
+    dispatch: Dict[type, Tuple[list, list]] = {}
+
+    def hooks_for(cls: type) -> Tuple[list, list]:
+        name = cls.__name__
+        visits, leaves = [], []
+        sv = getattr(semantic, "visit_" + name, None)
+        if sv is not None:
+            visits.append((None, sv))
+        for r in rules:
+            v = getattr(r, "visit_" + name, None)
+            if v is not None:
+                visits.append((r, v))
+            lv = getattr(r, "leave_" + name, None)
+            if lv is not None:
+                leaves.append((r, lv))
+        leaves.reverse()
+        sl = getattr(semantic, "leave_" + name, None)
+        if sl is not None:
+            leaves.append((None, sl))
+        return visits, leaves
+
+    def call(hooks, node):
+        for owner, fn in hooks:
+            if owner is not None and owner in failed:
+                continue
+            try:
+                fn(node)
+            except Exception as e:
+                if owner is None:
+                    raise
+                failed[owner] = e
+
+    stack = semantic.stack
+    CSTNode = cst.CSTNode
+    LEAVE = object()
+    todo: list = [module]
+    while todo:
+        node = todo.pop()
+        if node is LEAVE:
+            node = stack[-1]
+            hooks = dispatch[type(node)][1]
+            if hooks:
+                call(hooks, node)
+            stack.pop()
+            continue
+        cls = type(node)
+        hooks = dispatch.get(cls)
+        if hooks is None:
+            hooks = dispatch[cls] = hooks_for(cls)
+        stack.append(node)
+        if hooks[0]:
+            call(hooks[0], node)
+        todo.append(LEAVE)
+        children = []
+        for fname in _child_fields(cls):
+            v = getattr(node, fname)
+            if isinstance(v, CSTNode):
+                children.append(v)
+            elif type(v) in (list, tuple):
+                children.extend(x for x in v if isinstance(x, CSTNode))
+        children.reverse()
+        todo.extend(children)
+
+
+class _Recorder:
+    __slots__ = ("_computed",)
+
+    def __init__(self):
+        self._computed = {}
+
+
+def node_positions(module: cst.Module, wanted: Iterable[int]):
+    """Start and end (line, 0-based column) of the nodes whose ids are in `wanted`.
+
+    Positions come from one code generation pass over the module, paid only by files that
+    have something to report; libcst's PositionProvider would be resolved for every file.
+    """
+    recorder = _Recorder()
+    state = PositionProvidingCodegenState(
+        default_indent=module.default_indent,
+        default_newline=module.default_newline,
+        provider=recorder,
+    )
+    module._codegen(state)
+    out = {}
+    wanted = set(wanted)
+    for node, rng in recorder._computed.items():
+        if id(node) in wanted:
+            out[id(node)] = ((rng.start.line, rng.start.column), (rng.end.line, rng.end.column))
+    return out

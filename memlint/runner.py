@@ -1,0 +1,78 @@
+"""Finds the files to lint and lints them: the part of `memlint check` that is not printing."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator, List, Optional, Tuple
+
+from memlint.config import Settings
+from memlint.engine import lint_source
+from memlint.model import READ_ERROR, Diagnostic, FileResult
+
+
+@dataclass
+class Run:
+    results: List[FileResult] = field(default_factory=list)
+    errors: List[str] = field(default_factory=list)  # requested paths that cannot be read
+    warnings: List[str] = field(default_factory=list)
+
+    @property
+    def diagnostics(self) -> List[Diagnostic]:
+        out = [d for r in self.results for d in r.diagnostics]
+        out.sort(key=Diagnostic.sort_key)
+        return out
+
+
+def discover(paths: List[str], settings: Settings, run: Run) -> Iterator[str]:
+    """Yield the Python files under `paths`, in a stable order, honouring excludes."""
+    for p in paths:
+        if not os.path.lexists(p):
+            run.errors.append(f"{p}: no such file or directory")
+            continue
+        if os.path.isdir(p):
+            if settings.is_excluded(p) and os.path.abspath(p) != os.getcwd():
+                continue
+            yield from _walk(p, settings, run)
+        elif os.path.isfile(p):
+            if not settings.is_excluded(p):
+                yield p
+        else:
+            run.errors.append(f"{p}: not a regular file or directory")
+
+
+def _walk(top: str, settings: Settings, run: Run) -> Iterator[str]:
+    def onerror(e: OSError) -> None:
+        run.warnings.append(f"{e.filename}: cannot read directory: {e.strerror}")
+
+    for dirpath, dirnames, filenames in os.walk(top, onerror=onerror):
+        dirnames[:] = sorted(d for d in dirnames if not settings.is_excluded(os.path.join(dirpath, d)))
+        for name in sorted(filenames):
+            if name.endswith(".py"):
+                full = os.path.join(dirpath, name)
+                if os.path.isfile(full) and not settings.is_excluded(full):
+                    yield full
+                elif not os.path.exists(full):
+                    run.warnings.append(f"{full}: broken symbolic link, skipped")
+
+
+def lint_file(path: str, settings: Settings, rules=None) -> FileResult:
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        result = FileResult(path, "error")
+        result.diagnostics.append(
+            Diagnostic(path, 1, 0, READ_ERROR, f"cannot read file: {e.strerror or e}", "read-error")
+        )
+        return result
+    return lint_source(data, path, settings.rules_for(path, rules), settings.rule_options)
+
+
+def lint_paths(paths: List[str], settings: Settings) -> Run:
+    run = Run()
+    rules = settings.rules()
+    for path in discover(paths, settings, run):
+        run.results.append(lint_file(path, settings, rules))
+    return run

@@ -1,0 +1,352 @@
+"""The semantic model: scopes, import resolution, name provenance and name uses.
+
+It is one more participant in the engine's single traversal. Its `visit_*` hooks run before
+the rules' and its `leave_*` hooks after them, so a rule always sees the scope it is in, and
+at a statement sees names as they were bound *before* that statement.
+"""
+
+from __future__ import annotations
+
+import builtins
+from typing import Dict, List, Optional, Tuple
+
+import libcst as cst
+
+from memlint.semantic import bindings as B
+from memlint.semantic.values import UNKNOWN, Value, call_value, method_value
+
+BUILTIN_NAMES = frozenset(dir(builtins))
+
+_COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+# Statements whose bodies may run zero, one or many times: a name bound inside one has an
+# unknown value after it.
+_BRANCHING = (cst.If, cst.For, cst.While, cst.Try, cst.Match) + (
+    (cst.TryStar,) if hasattr(cst, "TryStar") else ()
+)
+
+
+class Use:
+    """One occurrence of a local name, in traversal (source) order within its scope."""
+
+    __slots__ = ("name", "node", "kind", "detail", "index", "in_loop")
+
+    def __init__(self, name, node, kind, detail, index, in_loop):
+        self.name = name
+        self.node = node
+        # load | store | del | aug | method | attr | attr-store | item-store | subscript |
+        # arg | return | yield | capture
+        self.kind = kind
+        self.detail = detail  # method name, or the callee's dotted name for "arg"
+        self.index = index
+        self.in_loop = in_loop
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        return f"Use({self.name}, {self.kind}, {self.detail!r}, #{self.index})"
+
+
+class Scope:
+    __slots__ = ("kind", "node", "parent", "b", "params", "values", "uses", "_snapshots")
+
+    def __init__(self, kind: str, node, parent: Optional["Scope"], b: B.ScopeBindings):
+        self.kind = kind  # module | class | function | lambda | comprehension
+        self.node = node
+        self.parent = parent
+        self.b = b
+        self.params: Tuple[str, ...] = ()
+        self.values: Dict[str, Value] = {}
+        self.uses: Dict[str, List[Use]] = {}
+        self._snapshots: List[Dict[str, Value]] = []
+
+    def binds(self, name: str) -> bool:
+        return name in self.b.names
+
+    def is_param(self, name: str) -> bool:
+        return name in self.params
+
+
+class SemanticModel:
+    def __init__(self, record_uses: bool = False):
+        self.record_uses = record_uses
+        self.scope: Optional[Scope] = None
+        self.module_scope: Optional[Scope] = None
+        self.stack: List[cst.CSTNode] = []  # set by the engine: the open nodes, root first
+        self._use_counter = 0
+        self.loop_depth = 0
+
+    # --- resolution -------------------------------------------------------------------------
+    def lookup(self, name: str) -> Optional[Scope]:
+        """The scope that binds `name` as seen from the current scope, or None (builtin/unknown)."""
+        scope = self.scope
+        first = True
+        while scope is not None:
+            if scope.kind == "class" and not first:
+                scope = scope.parent
+                continue
+            if name in scope.b.globals:
+                return self.module_scope if self.module_scope.binds(name) else None
+            if scope.binds(name):
+                return scope
+            scope = scope.parent
+            first = False
+        return None
+
+    def qualified_name(self, node: cst.CSTNode) -> Optional[str]:
+        """The fully qualified name an expression refers to through imports, if it does.
+
+        `pd.read_csv` -> "pandas.read_csv" after `import pandas as pd`; an unshadowed `sum`
+        -> "builtins.sum"; a local variable, an attribute of an unknown object -> None.
+        """
+        attrs: List[str] = []
+        while isinstance(node, cst.Attribute):
+            attrs.append(node.attr.value)
+            node = node.value
+        if not isinstance(node, cst.Name):
+            return None
+        name = node.value
+        scope = self.lookup(name)
+        if scope is None:
+            if name in BUILTIN_NAMES:
+                base = "builtins." + name
+            else:
+                return None
+        else:
+            quals = scope.b.imports.get(name)
+            # A name imported as two different things, or bound both by an import and by an
+            # assignment, def or parameter, is ambiguous: stay silent.
+            if not quals or len(quals) != 1 or name in scope.b.non_import:
+                return None
+            base = next(iter(quals))
+        if attrs:
+            return base + "." + ".".join(reversed(attrs))
+        return base
+
+    def is_builtin(self, node: cst.CSTNode, name: str) -> bool:
+        return self.qualified_name(node) == "builtins." + name
+
+    def value_of(self, node: cst.CSTNode) -> Value:
+        """What `node` evaluates to (see values.Value); UNKNOWN unless memlint can vouch."""
+        if isinstance(node, cst.Name):
+            scope = self.lookup(node.value)
+            if scope is None or scope.b.imports.get(node.value):
+                return UNKNOWN
+            return scope.values.get(node.value, UNKNOWN)
+        if isinstance(node, cst.Call):
+            func = node.func
+            if isinstance(func, cst.Attribute):
+                receiver = self.value_of(func.value)
+                if receiver.known:
+                    return method_value(receiver, func.attr.value)
+            return call_value(self.qualified_name(func))
+        if isinstance(node, (cst.List, cst.ListComp)):
+            return Value("list", True)
+        if isinstance(node, (cst.Dict, cst.DictComp)):
+            return Value("dict", True)
+        if isinstance(node, (cst.Set, cst.SetComp)):
+            return Value("set", True)
+        if isinstance(node, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
+            return Value("str", True)
+        if isinstance(node, cst.Subscript):
+            base = self.value_of(node.value)
+            if base.kind in ("dataframe", "series", "ndarray", "tensor", "sparse"):
+                return Value(base.kind, False, base.large, "subscript")
+            return UNKNOWN
+        if isinstance(node, cst.BinaryOperation):
+            left, right = self.value_of(node.left), self.value_of(node.right)
+            for v in (left, right):
+                if v.kind in ("ndarray", "tensor", "dataframe", "series"):
+                    return Value(v.kind, True, v.large, "operator")
+            return UNKNOWN
+        return UNKNOWN
+
+    # --- scopes -----------------------------------------------------------------------------
+    def _push(self, kind: str, node, b: B.ScopeBindings) -> Scope:
+        scope = Scope(kind, node, self.scope, b)
+        self.scope = scope
+        return scope
+
+    def _pop(self) -> None:
+        self.scope = self.scope.parent
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self.module_scope = self._push("module", node, B.collect(node.body, B.ScopeBindings()))
+
+    def leave_Module(self, node: cst.Module) -> None:
+        self._pop()
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._push("class", node, B.collect(node.body.body, B.ScopeBindings()))
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        self._pop()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        b = B.ScopeBindings()
+        params = B.parameter_names(node.params)
+        for p in params:
+            b.bind(p)
+        B.collect(node.body.body if isinstance(node.body, cst.IndentedBlock) else node.body.body, b)
+        scope = self._push("function", node, b)
+        scope.params = tuple(params)
+        self._saved_loop = getattr(self, "_saved_loop", [])
+        self._saved_loop.append(self.loop_depth)
+        self.loop_depth = 0
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._pop()
+        self.loop_depth = self._saved_loop.pop()
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        b = B.ScopeBindings()
+        params = B.parameter_names(node.params)
+        for p in params:
+            b.bind(p)
+        self._push("lambda", node, b).params = tuple(params)
+
+    def leave_Lambda(self, node: cst.Lambda) -> None:
+        self._pop()
+
+    def _visit_comp(self, node) -> None:
+        b = B.ScopeBindings()
+        for n in B.comprehension_targets(node):
+            b.bind(n)
+        self._push("comprehension", node, b)
+
+    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _visit_comp
+
+    def _leave_comp(self, node) -> None:
+        self._pop()
+
+    leave_ListComp = leave_SetComp = leave_DictComp = leave_GeneratorExp = _leave_comp
+
+    # --- provenance -------------------------------------------------------------------------
+    def _set(self, target: cst.BaseExpression, value: Value) -> None:
+        scope = self.scope
+        if isinstance(target, cst.Name):
+            owner = self.lookup(target.value) or scope
+            owner.values[target.value] = value
+        else:
+            for n in B.target_names(target):
+                owner = self.lookup(n) or scope
+                owner.values[n] = UNKNOWN
+
+    def leave_Assign(self, node: cst.Assign) -> None:
+        value = self.value_of(node.value)
+        if len(node.targets) > 1:
+            value = Value(value.kind, False, value.large, value.origin)  # aliased at birth
+        for t in node.targets:
+            self._set(t.target, value)
+
+    def leave_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._set(node.target, self.value_of(node.value))
+
+    def leave_AugAssign(self, node: cst.AugAssign) -> None:
+        if isinstance(node.target, cst.Name):
+            old = self.value_of(node.target)
+            self._set(node.target, Value(old.kind, False, old.large, old.origin) if old.known else UNKNOWN)
+
+    def _branch_enter(self, node) -> None:
+        self.scope._snapshots.append(dict(self.scope.values))
+        if isinstance(node, (cst.For, cst.While)):
+            self.loop_depth += 1
+            if isinstance(node, cst.For):
+                self._set(node.target, UNKNOWN)
+
+    def _branch_leave(self, node) -> None:
+        before = self.scope._snapshots.pop()
+        values = self.scope.values
+        for name, value in list(values.items()):
+            if before.get(name) is not value:
+                values[name] = UNKNOWN
+        if isinstance(node, (cst.For, cst.While)):
+            self.loop_depth -= 1
+
+    for _cls in _BRANCHING:
+        locals()["visit_" + _cls.__name__] = _branch_enter
+        locals()["leave_" + _cls.__name__] = _branch_leave
+    del _cls
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self._set(node.asname.name, UNKNOWN)
+
+    def visit_Del(self, node: cst.Del) -> None:
+        for n in B.target_names(node.target):
+            owner = self.lookup(n)
+            if owner is not None:
+                owner.values.pop(n, None)
+
+    # --- uses -------------------------------------------------------------------------------
+    def visit_Name(self, node: cst.Name) -> None:
+        if not self.record_uses:
+            return
+        kind, detail = _classify(node, self.stack)
+        if kind is None:
+            return
+        name = node.value
+        owner = self.lookup(name)
+        if owner is None or name in owner.b.imports:
+            return
+        if owner is not self.scope and kind not in ("store",):
+            kind, detail = "capture", ""
+        self._use_counter += 1
+        owner.uses.setdefault(name, []).append(
+            Use(name, node, kind, detail, self._use_counter, self.loop_depth > 0)
+        )
+
+
+def _classify(node: cst.Name, stack) -> Tuple[Optional[str], str]:
+    """What the occurrence of a Name at the top of `stack` does with the variable."""
+    n = len(stack)
+    parent = stack[-2] if n > 1 else None
+    if parent is None:
+        return None, ""
+    # Names that are not variable references at all.
+    if isinstance(parent, cst.Attribute) and parent.attr is node:
+        return None, ""
+    if isinstance(parent, cst.Arg) and parent.keyword is node:
+        return None, ""
+    if isinstance(parent, (cst.FunctionDef, cst.ClassDef, cst.Param, cst.ImportAlias, cst.AsName,
+                           cst.NameItem, cst.ImportFrom)):
+        if isinstance(parent, cst.AsName):
+            return "store", ""
+        return None, ""
+    if isinstance(parent, cst.AssignTarget) or (
+        isinstance(parent, (cst.AnnAssign,)) and parent.target is node
+    ):
+        return "store", ""
+    if isinstance(parent, (cst.For, cst.CompFor)) and parent.target is node:
+        return "store", ""
+    if isinstance(parent, cst.AugAssign) and parent.target is node:
+        return "aug", ""
+    if isinstance(parent, cst.Del):
+        return "del", ""
+    if isinstance(parent, cst.Return):
+        return "return", ""
+    if isinstance(parent, (cst.Yield,)):
+        return "yield", ""
+    if isinstance(parent, cst.Arg):
+        call = stack[-3] if n > 2 else None
+        if isinstance(call, cst.Call):
+            return "arg", B.dotted(call.func) or ""
+        return "load", ""
+    if isinstance(parent, (cst.Attribute, cst.Subscript)) and parent.value is node:
+        # Climb `x.a.b[...]` to the outermost access that starts at x.
+        i = n - 2
+        first = parent
+        while i - 1 >= 0 and isinstance(stack[i - 1], (cst.Attribute, cst.Subscript)) and (
+            stack[i - 1].value is stack[i]
+        ):
+            i -= 1
+        top = stack[i]
+        holder = stack[i - 1] if i >= 1 else None
+        if isinstance(holder, (cst.AssignTarget, cst.AugAssign)) and holder.target is top or (
+            isinstance(holder, cst.AnnAssign) and holder.target is top
+        ) or isinstance(holder, cst.Del):
+            return ("item-store" if isinstance(top, cst.Subscript) else "attr-store"), ""
+        if isinstance(holder, cst.Call) and holder.func is top and isinstance(top, cst.Attribute):
+            return "method", top.attr.value
+        if isinstance(first, cst.Subscript):
+            return "subscript", ""
+        return "attr", first.attr.value
+    return "load", ""

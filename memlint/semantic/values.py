@@ -1,0 +1,135 @@
+"""What an expression evaluates to, as far as memlint can tell without running anything.
+
+A `Value` is deliberately coarse: a kind ("dataframe", "ndarray", "tensor", "sparse", "list",
+...), whether the object is fresh (newly made, referenced by nothing else) and whether it is
+typically large. Everything memlint cannot vouch for is UNKNOWN, and rules stay silent on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, Optional
+
+
+@dataclass(frozen=True)
+class Value:
+    kind: str = "unknown"
+    fresh: bool = False
+    large: bool = False
+    origin: str = ""  # the qualified call or method it came from, for messages
+
+    @property
+    def known(self) -> bool:
+        return self.kind != "unknown"
+
+
+UNKNOWN = Value()
+
+# --- library calls that return a new object -------------------------------------------------
+
+PANDAS_READERS = frozenset(
+    "read_csv read_table read_fwf read_excel read_json read_parquet read_feather read_orc "
+    "read_pickle read_hdf read_sql read_sql_query read_sql_table read_stata read_sas read_spss "
+    "read_xml read_html".split()
+)
+NUMPY_ALLOCATORS = frozenset(
+    "zeros ones empty full zeros_like ones_like empty_like full_like eye identity arange "
+    "linspace logspace geomspace array asarray fromfile frombuffer loadtxt genfromtxt "
+    "concatenate stack vstack hstack dstack tile repeat meshgrid copy load".split()
+)
+NUMPY_RANDOM = frozenset(
+    "rand randn random random_sample normal uniform randint standard_normal choice "
+    "permutation".split()
+)
+TORCH_CONSTRUCTORS = frozenset(
+    "tensor zeros ones empty full rand randn randint arange linspace eye zeros_like "
+    "ones_like empty_like rand_like randn_like full_like from_numpy cat stack load".split()
+)
+SCIPY_SPARSE = frozenset(
+    "csr_matrix csc_matrix coo_matrix lil_matrix dok_matrix bsr_matrix dia_matrix csr_array "
+    "csc_array coo_array lil_array dok_array bsr_array dia_array random rand eye identity "
+    "diags hstack vstack kron load_npz".split()
+)
+
+_EXACT: Dict[str, Value] = {
+    "pickle.load": Value("object", True, True, "pickle.load"),
+    "pickle.loads": Value("object", True, True, "pickle.loads"),
+    "joblib.load": Value("object", True, True, "joblib.load"),
+    "copy.copy": Value("object", True, False, "copy.copy"),
+    "copy.deepcopy": Value("object", True, False, "copy.deepcopy"),
+    "builtins.list": Value("list", True, False, "list"),
+    "builtins.dict": Value("dict", True, False, "dict"),
+    "builtins.set": Value("set", True, False, "set"),
+    "builtins.sorted": Value("list", True, False, "sorted"),
+    "pandas.DataFrame": Value("dataframe", True, False, "pandas.DataFrame"),
+    "pandas.Series": Value("series", True, False, "pandas.Series"),
+    "pandas.concat": Value("dataframe", True, True, "pandas.concat"),
+    "pandas.merge": Value("dataframe", True, True, "pandas.merge"),
+    "pandas.get_dummies": Value("dataframe", True, True, "pandas.get_dummies"),
+}
+
+
+def call_value(qualified: Optional[str]) -> Value:
+    """The value returned by a call to the library function `qualified`."""
+    if not qualified:
+        return UNKNOWN
+    hit = _EXACT.get(qualified)
+    if hit is not None:
+        return hit
+    module, _, func = qualified.rpartition(".")
+    if module == "pandas" and func in PANDAS_READERS:
+        return Value("dataframe", True, True, qualified)
+    if module == "numpy" and func in NUMPY_ALLOCATORS:
+        return Value("ndarray", True, True, qualified)
+    if module == "numpy.random" and func in NUMPY_RANDOM:
+        return Value("ndarray", True, True, qualified)
+    if module == "torch" and func in TORCH_CONSTRUCTORS:
+        return Value("tensor" if func != "load" else "object", True, True, qualified)
+    if module == "scipy.sparse" and func in SCIPY_SPARSE:
+        return Value("sparse", True, True, qualified)
+    return UNKNOWN
+
+
+# --- methods: which return a new object, by receiver kind ----------------------------------
+
+# pandas methods that always build and return a new object (with no inplace=True).
+PANDAS_FRESH_METHODS = frozenset(
+    "copy merge join assign drop drop_duplicates dropna fillna astype sort_values sort_index "
+    "reset_index set_index rename replace apply applymap map transform pivot pivot_table melt "
+    "explode groupby_agg agg aggregate query round clip abs cumsum cumprod diff pct_change shift "
+    "interpolate where mask isna notna isnull notnull to_numpy to_frame describe corr cov "
+    "nlargest nsmallest sample head tail filter reindex".split()
+)
+NUMPY_FRESH_METHODS = frozenset(
+    "copy astype flatten round clip cumsum cumprod dot tolist".split()
+)
+TORCH_FRESH_METHODS = frozenset("clone float double half long int to numpy cpu".split())
+# Methods returning a view or the same object: never fresh.
+VIEW_METHODS = frozenset("view reshape ravel transpose T squeeze unsqueeze detach".split())
+
+METHOD_KIND = {"to_numpy": "ndarray", "tolist": "list", "numpy": "ndarray"}
+
+
+def method_value(receiver: Value, method: str) -> Value:
+    kind = receiver.kind
+    if kind in ("dataframe", "series"):
+        if method in PANDAS_FRESH_METHODS:
+            return Value(METHOD_KIND.get(method, kind), True, receiver.large, method)
+        return UNKNOWN
+    if kind == "ndarray":
+        if method in NUMPY_FRESH_METHODS:
+            return Value(METHOD_KIND.get(method, kind), True, receiver.large, method)
+        return UNKNOWN
+    if kind == "tensor":
+        if method == "clone":
+            return Value("tensor", True, receiver.large, method)
+        return UNKNOWN
+    if kind == "sparse":
+        if method in ("toarray", "todense"):
+            return Value("ndarray", True, True, method)
+        if method in ("copy", "tocsr", "tocsc", "tocoo"):
+            return Value("sparse", True, receiver.large, method)
+        return UNKNOWN
+    if kind in ("list", "dict", "set") and method == "copy":
+        return Value(kind, True, False, method)
+    return UNKNOWN

@@ -1,0 +1,140 @@
+"""The real `memlint` process: output, exit codes, configuration, stdin, suppression."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.helpers import FIXTURES, memlint_command, run
+
+BAD = "import pandas as pd\ndf = pd.read_csv('a.csv')\n"
+CLEAN = "import pandas as pd\ndf = pd.read_csv('a.csv', usecols=['a'])\n"
+
+
+def memlint(*args, cwd=None, input=None):
+    return run(memlint_command() + list(args), cwd=cwd, input=input)
+
+
+@pytest.fixture
+def project(tmp_path):
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "bad.py").write_text(BAD)
+    (tmp_path / "pkg" / "clean.py").write_text(CLEAN)
+    return tmp_path
+
+
+def test_findings_exit_1_with_flake8_style_lines(project):
+    r = memlint("check", "pkg", cwd=project)
+    assert r.returncode == 1, r.stderr
+    assert r.stdout == "pkg/bad.py:2:6: MEM101 pandas.read_csv() loads the whole file into memory; " \
+        "bound it with chunksize=, usecols=, dtype=, nrows= or iterator=\n"
+    assert "Found 1 finding in 1 file (2 files checked)." in r.stderr
+
+
+def test_clean_exit_0(project):
+    r = memlint("check", "pkg/clean.py", cwd=project)
+    assert r.returncode == 0 and r.stdout == ""
+    assert "No findings" in r.stderr
+
+
+def test_json_output_schema(project):
+    r = memlint("check", "pkg", "--output-format", "json", cwd=project)
+    data = json.loads(r.stdout)
+    assert data == [{
+        "path": "pkg/bad.py", "line": 2, "column": 6, "end_line": 2, "end_column": 26,
+        "code": "MEM101", "name": "unbounded-read", "message": data[0]["message"],
+    }]
+
+
+def test_ignore_and_select(project):
+    assert memlint("check", "pkg", "--ignore", "MEM1", cwd=project).returncode == 0
+    assert memlint("check", "pkg", "--select", "MEM2", cwd=project).returncode == 0
+    assert memlint("check", "pkg", "--select", "MEM101", cwd=project).returncode == 1
+
+
+def test_unknown_code_is_a_usage_error(project):
+    r = memlint("check", "pkg", "--select", "MEM999", cwd=project)
+    assert r.returncode == 2 and "MEM999" in r.stderr
+
+
+def test_missing_path_exits_2(project):
+    r = memlint("check", "nope.py", cwd=project)
+    assert r.returncode == 2 and "nope.py" in r.stderr
+
+
+def test_stdin_with_filename(project):
+    r = memlint("check", "-", "--stdin-filename", "pkg/editor.py", cwd=project, input=BAD)
+    assert r.returncode == 1
+    assert r.stdout.startswith("pkg/editor.py:2:6: MEM101")
+
+
+def test_noqa(project):
+    (project / "pkg" / "bad.py").write_text(BAD.replace("'a.csv')", "'a.csv')  # noqa: MEM101"))
+    assert memlint("check", "pkg", cwd=project).returncode == 0
+    (project / "pkg" / "bad.py").write_text(BAD.replace("'a.csv')", "'a.csv')  # noqa: MEM2"))
+    assert memlint("check", "pkg", cwd=project).returncode == 1
+    (project / "pkg" / "bad.py").write_text(BAD.replace("'a.csv')", "'a.csv')  # noqa"))
+    assert memlint("check", "pkg", cwd=project).returncode == 0
+
+
+def test_pyproject_config(project):
+    (project / "pyproject.toml").write_text('[tool.memlint]\nignore = ["MEM101"]\n')
+    assert memlint("check", "pkg", cwd=project).returncode == 0
+    # the command line overrides the file
+    assert memlint("check", "pkg", "--select", "MEM101", cwd=project).returncode == 1
+
+
+def test_per_file_ignores_and_exclude(project):
+    (project / "pyproject.toml").write_text(
+        '[tool.memlint]\n[tool.memlint.per-file-ignores]\n"pkg/bad.py" = ["MEM101"]\n'
+    )
+    assert memlint("check", "pkg", cwd=project).returncode == 0
+    (project / "pyproject.toml").write_text('[tool.memlint]\nextend-exclude = ["bad.py"]\n')
+    r = memlint("check", "pkg", cwd=project)
+    assert r.returncode == 0 and "1 file checked" in r.stderr
+
+
+@pytest.mark.parametrize("toml,needle", [
+    ('[tool.memlint]\nselectt = ["MEM1"]\n', "selectt"),
+    ('[tool.memlint]\nignore = ["MEM777"]\n', "MEM777"),
+    ('[tool.memlint]\nignore = "MEM1\n', "TOML"),
+    ('[tool.memlint.implicit-float64]\nmin-byte = 3\n', "min-byte"),
+    ('[tool.memlint.implicit-float64]\nmin-bytes = "x"\n', "min-bytes"),
+])
+def test_config_errors_exit_2(project, toml, needle):
+    (project / "pyproject.toml").write_text(toml)
+    r = memlint("check", "pkg", cwd=project)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert needle in r.stderr and "Traceback" not in r.stderr
+
+
+def test_rule_option_from_config(project):
+    (project / "pkg" / "arr.py").write_text("import numpy as np\nx = np.zeros(1000)\n")
+    assert memlint("check", "pkg/arr.py", cwd=project).returncode == 0
+    (project / "pyproject.toml").write_text('[tool.memlint.implicit-float64]\nmin-bytes = 0\n')
+    assert memlint("check", "pkg/arr.py", cwd=project).returncode == 1
+
+
+def test_rules_listing_json():
+    data = json.loads(memlint("rules", "--output-format", "json").stdout)
+    assert {"code", "name", "pylint_id", "summary", "default"} <= set(data[0])
+    assert any(r["code"] == "MEM101" for r in data)
+
+
+def test_rule_docs_and_version():
+    r = memlint("rule", "MEM101")
+    assert r.returncode == 0 and "## Why is this bad?" in r.stdout
+    assert memlint("rule", "MEM999").returncode == 2
+    assert memlint("--version").stdout.startswith("memlint ")
+
+
+def test_fixtures_directory_reports_every_marked_line():
+    from tests.helpers import expected_findings
+
+    r = memlint("check", str(FIXTURES), "--select", "ALL", "--output-format", "json")
+    got = {(d["path"].split("/")[-1], d["line"], d["code"]) for d in json.loads(r.stdout)}
+    want = set()
+    for path in FIXTURES.glob("*.py"):
+        want |= {(path.name, ln, code) for ln, code in expected_findings(path.read_text())}
+    assert got == want
