@@ -1,0 +1,79 @@
+"""Import resolution and provenance: what the rules rely on to never match by spelling."""
+
+from __future__ import annotations
+
+import textwrap
+
+import libcst as cst
+import pytest
+
+from memlint.engine import FileContext, _traverse
+from memlint.rule import Rule
+from memlint.semantic import SemanticModel
+
+
+class _Probe(Rule):
+    """Records qualified_name / value_of for every call to `probe(expr)`."""
+
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        self.seen = []
+
+    def visit_Call(self, node):
+        if isinstance(node.func, cst.Name) and node.func.value == "probe":
+            arg = node.args[0].value
+            sem = self.ctx.semantic
+            self.seen.append((sem.qualified_name(arg), sem.value_of(arg).kind))
+
+
+def probe(source: str):
+    module = cst.parse_module(textwrap.dedent(source))
+    semantic = SemanticModel(record_uses=True)
+    ctx = FileContext("t.py", source, semantic)
+    rule = _Probe(ctx)
+    failed = {}
+    _traverse(module, semantic, [rule], failed)
+    assert not failed
+    return rule.seen
+
+
+@pytest.mark.parametrize("source,expected", [
+    ("import pandas as pd\nprobe(pd.read_csv)", "pandas.read_csv"),
+    ("import pandas\nprobe(pandas.read_csv)", "pandas.read_csv"),
+    ("from pandas import read_csv as rc\nprobe(rc)", "pandas.read_csv"),
+    ("import numpy.random as npr\nprobe(npr.rand)", "numpy.random.rand"),
+    ("import os.path\nprobe(os.path.join)", "os.path.join"),
+    ("def f():\n    import pandas as pd\n    probe(pd.read_csv)", "pandas.read_csv"),
+    # A name imported in a function is not visible outside it.
+    ("def f():\n    import pandas as pd\nprobe(pd.read_csv)", None),
+    # Parameters, assignments and relative imports shadow or are not libraries.
+    ("import pandas as pd\ndef f(pd):\n    probe(pd.read_csv)", None),
+    ("import pandas as pd\npd = Store()\nprobe(pd.read_csv)", None),
+    ("from .pandas import read_csv\nprobe(read_csv)", None),
+    ("probe(sum)", "builtins.sum"),
+    ("def sum(x):\n    pass\nprobe(sum)", None),
+    ("def f():\n    probe(sum)\nsum = 3", None),
+    ("class A:\n    import numpy as np\n    def m(self):\n        probe(np.zeros)", None),
+    ("import numpy as np\nclass A:\n    def m(self):\n        probe(np.zeros)", "numpy.zeros"),
+    ("try:\n    import ujson as json\nexcept ImportError:\n    import json\nprobe(json.loads)", None),
+    ("import pandas as pd\nprobe([pd.read_csv for pd in xs][0])", None),
+    ("import pandas as pd\nf = lambda pd: probe(pd.read_csv)", None),
+    ("store = object()\nprobe(store.read_csv)", None),
+])
+def test_qualified_names(source, expected):
+    assert probe(source)[0][0] == expected
+
+
+@pytest.mark.parametrize("source,kind", [
+    ("import pandas as pd\ndf = pd.read_csv(p)\nprobe(df)", "dataframe"),
+    ("import numpy as np\na = np.zeros(3)\nprobe(a)", "ndarray"),
+    ("import torch\nt = torch.tensor([1])\nprobe(t)", "tensor"),
+    ("import scipy.sparse as sp\nm = sp.csr_matrix(x)\nprobe(m)", "sparse"),
+    ("import pandas as pd\ndf = pd.read_csv(p)\nsub = df[df.a > 0]\nprobe(sub)", "dataframe"),
+    ("import pandas as pd\nif c:\n    df = pd.read_csv(p)\nprobe(df)", "unknown"),
+    ("import pandas as pd\ndf = pd.read_csv(p)\nfor i in r:\n    df = g(df)\nprobe(df)", "unknown"),
+    ("import pandas as pd\ndef f(df):\n    probe(df)", "unknown"),
+    ("x = [1, 2]\nprobe(x)", "list"),
+])
+def test_provenance(source, kind):
+    assert probe(source)[0][1] == kind
