@@ -17,7 +17,7 @@ from typing import Optional, Tuple
 import libcst as cst
 
 from memlint.rules.helpers import is_false, is_none, is_true, keyword, positional
-from memlint.semantic.values import method_value
+from memlint.semantic.values import Value, method_value
 
 ARRAY_KINDS = frozenset(("dataframe", "series", "ndarray", "tensor", "sparse"))
 CONTAINER_KINDS = frozenset(("list", "dict", "set"))
@@ -38,6 +38,8 @@ PANDAS_SELECTIONS = frozenset(
     "head tail sample query dropna drop_duplicates filter nlargest nsmallest to_numpy to_frame "
     "reindex".split()
 )
+# `m.tocsr()` is `m` itself when m is already CSR (copy=False is the default).
+SPARSE_CONVERSIONS = frozenset("tocsr tocsc tocoo tolil todok tobsr todia asformat".split())
 # groupby(...) / resample(...) / rolling(...) reductions always build a new frame or series.
 GROUPERS = frozenset(("groupby", "resample", "rolling", "expanding", "ewm"))
 GROUP_REDUCERS = frozenset(
@@ -193,19 +195,63 @@ def _fresh_call(semantic, call: cst.Call, deep: bool) -> Optional[Fresh]:
         return Fresh(kind, "another .copy()")
     if method in GROUP_REDUCERS and _is_grouping(semantic, receiver):
         return Fresh("dataframe", f"{_grouper_name(receiver)}().{method}()")
-    value = semantic.value_of(receiver)
+    value = receiver_value(semantic, receiver)
     if value.kind not in ARRAY_KINDS:
         return None
     if value.kind in ("dataframe", "series") and method in PANDAS_SELECTIONS:
+        return None
+    if value.kind == "sparse" and method in SPARSE_CONVERSIONS:
         return None
     result = method_value(value, method)
     if not result.fresh or _copy_kw(call) is False:
         return None
     if deep and result.kind not in ARRAY_KINDS:
         return None
+    if isinstance(receiver, cst.Subscript):  # a selection: a frame or a series
+        return Fresh(result.kind, f".{method}()")
     owner = {"dataframe": "DataFrame", "series": "Series", "ndarray": "ndarray",
              "tensor": "Tensor", "sparse": "sparse matrix"}[value.kind]
     return Fresh(result.kind, f"{owner}.{method}()")
+
+
+# Parameter annotations that say what a parameter holds.
+ANNOTATED_KINDS = {
+    "pandas.DataFrame": "dataframe",
+    "pandas.Series": "series",
+    "numpy.ndarray": "ndarray",
+    "torch.Tensor": "tensor",
+}
+
+
+def receiver_value(semantic, expr) -> Value:
+    """value_of(expr), also knowing a parameter's kind from its annotation (`df: pd.DataFrame`)
+    when the parameter is never rebound, and a selection from such a parameter (`df["a"]`)."""
+    value = semantic.value_of(expr)
+    if value.known:
+        return value
+    base = expr.value if isinstance(expr, cst.Subscript) else expr
+    if not isinstance(base, cst.Name):
+        return value
+    kind = annotated_kind(semantic, base.value)
+    if kind is None:
+        return value
+    if base is expr:
+        return Value(kind, False, False, "parameter")
+    return Value(kind, False, False, "subscript")
+
+
+def annotated_kind(semantic, name: str) -> Optional[str]:
+    scope = semantic.lookup(name)
+    if scope is None or scope.kind != "function" or not scope.is_param(name):
+        return None
+    if scope.b.counts.get(name, 0) != 1:
+        return None  # rebound somewhere in the function
+    params = scope.node.params
+    for group in (params.posonly_params, params.params, params.kwonly_params):
+        for p in group:
+            if p.name.value == name and p.annotation is not None:
+                return ANNOTATED_KINDS.get(semantic.qualified_name(p.annotation.annotation) or "")
+    return None
 
 
 def _is_grouping(semantic, expr) -> bool:
@@ -216,7 +262,7 @@ def _is_grouping(semantic, expr) -> bool:
         return False
     if expr.func.attr.value not in GROUPERS:
         return False
-    return semantic.value_of(expr.func.value).kind in ("dataframe", "series")
+    return receiver_value(semantic, expr.func.value).kind in ("dataframe", "series")
 
 
 def _grouper_name(expr) -> str:
@@ -243,6 +289,10 @@ def _fresh_function(semantic, qn: str, call: cst.Call, deep: bool) -> Optional[F
         if len(positional(call)) > 1:
             return None  # np.load(f, mmap_mode) positionally
     origin = _short(qn) + "()"
+    if qn.startswith("scipy.sparse.") and qn.endswith(("_matrix", "_array")):
+        # csr_matrix(other_sparse) and csr_matrix((data, indices, indptr)) reuse the arrays
+        # they are given unless copy=True.
+        return Fresh("sparse", origin) if _copy_kw(call) is True else None
     if qn in ("pandas.DataFrame", "pandas.Series"):
         return _fresh_frame(semantic, qn, call, origin)
     if qn in ("numpy.array", "pandas.concat", "pandas.merge") and _copy_kw(call) is False:

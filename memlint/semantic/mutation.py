@@ -70,11 +70,14 @@ INDEPENDENT = frozenset(
 CALLBACKS = frozenset(
     "apply applymap map transform agg aggregate pipe where mask assign combine".split()
 )
-# Attributes that hold no mutable view of the data (pandas Index objects are immutable).
+# Attributes that hold no mutable view of the data: scalars, tuples, dtypes.
 SAFE_ATTRS = frozenset(
-    "shape ndim size dtype dtypes nbytes itemsize columns index name names empty is_unique "
-    "hasnans nnz format device is_cuda requires_grad".split()
+    "shape ndim size dtype dtypes nbytes itemsize name empty is_unique hasnans nnz format "
+    "device is_cuda requires_grad".split()
 )
+# pandas axes: their labels are immutable, but the Index object (its `name`) belongs to the
+# frame, so binding it to a name is still an escape; reading or iterating it is not.
+AXIS_ATTRS = frozenset(("columns", "index"))
 # Methods of builtin containers that only read.
 CONTAINER_READERS = {
     "list": frozenset("copy count index".split()),
@@ -126,7 +129,9 @@ def _method_effect(call: cst.Call, method: str, kind: str, derived: bool) -> Opt
             method in CALLBACKS and any(_maybe_callable(a.value) for a in call.args)
         ) or (keyword(call, "key") is not None and _maybe_callable(keyword(call, "key").value)):
             return CALL
-        if method in INDEPENDENT and keyword(call, "copy") is None:
+        if method in INDEPENDENT and keyword(call, "copy") is None and not (
+            method == "copy" and call.args
+        ):
             return READ
         return None
     if not derived and kind in CONTAINER_READERS:
@@ -161,7 +166,7 @@ def effect(use, scope, semantic, kind: str = "unknown", elements: bool = False) 
     cur = use.node
     i = len(parents) - 1
     derived = False
-    safe = False  # the derived value shares no mutable memory with the object
+    safe = None  # "all" / "axis": the derived value shares no mutable memory with the object
     while i >= 0:
         parent = parents[i]
         if isinstance(parent, cst.Attribute) and parent.value is cur:
@@ -174,13 +179,16 @@ def effect(use, scope, semantic, kind: str = "unknown", elements: bool = False) 
                     return verdict
                 cur, i, derived = call, i - 2, True
                 continue
-            if kind in ARRAY_KINDS and not derived and parent.attr.value in SAFE_ATTRS:
-                safe = True
+            if kind in ARRAY_KINDS and not derived:
+                if parent.attr.value in SAFE_ATTRS:
+                    safe = "all"
+                elif parent.attr.value in AXIS_ATTRS and kind in ("dataframe", "series"):
+                    safe = "axis"
             cur, i, derived = parent, i - 1, True
             continue
         if isinstance(parent, cst.Subscript) and parent.value is cur:
             if kind in ARRAY_KINDS and _copying_selection(parent, cur, use.node):
-                safe = True  # `x[mask]`, `x[["a", "b"]]`: advanced indexing copies
+                safe = "all"  # `x[mask]`, `x[["a", "b"]]`: advanced indexing copies
             cur, i, derived = parent, i - 1, True
             continue
         if isinstance(parent, _PASS_THROUGH) or (
@@ -190,9 +198,16 @@ def effect(use, scope, semantic, kind: str = "unknown", elements: bool = False) 
             continue
         verdict = _consumer(parents, i, cur, derived, semantic, kind, elements)
         if safe and verdict in (CALL, ESCAPE):
-            return READ  # `n = x.shape[0]`, `f(x.columns)`: nothing of x is handed out
+            # `n = x.shape[0]`, `f(x.columns)`: nothing of x is handed out
+            if safe == "all" or not _bound(parents, i, cur):
+                return READ
         return verdict
     return ESCAPE
+
+
+def _bound(parents, i, cur) -> bool:
+    holder = parents[i] if i >= 0 else None
+    return isinstance(holder, (cst.Assign, cst.AnnAssign, cst.NamedExpr)) and holder.value is cur
 
 
 def _consumer(parents, i, cur, derived, semantic, kind, elements) -> str:

@@ -6,7 +6,7 @@ import libcst as cst
 
 from memlint.rules.copies.base import CopyStatement, CopyTracking
 from memlint.rules.copies.redundant_rebind_copy import spelled
-from memlint.semantic.fresh import ARRAY_KINDS
+from memlint.semantic.fresh import ARRAY_KINDS, copy_call
 from memlint.semantic.mutation import DELETE, MUTATE, READ
 
 # Statements whose body may run zero or several times.
@@ -127,6 +127,14 @@ class CopyNeverMutated(CopyTracking):
         "    for row in b:\n        row[0] = 1\n",
         "import pandas as pd\ndef f(p):\n    df = pd.read_csv(p, usecols=['a'])\n    b = df.copy()\n"
         "    b.index.name = 'id'\n    print(b)\n",
+        "import pandas as pd\ndef f(p):\n    df = pd.read_csv(p, usecols=['a'])\n    snap = df.copy()\n"
+        "    print(snap.shape)\n    df = df.copy()\n    df.iloc[0, 0] = 5\n",
+        "import pandas as pd\ndef f(p):\n    df = pd.read_csv(p, usecols=['a'])\n    b = df.copy()\n"
+        "    df = df.head(10)\n    df['a'] = 0\n    print(b)\n",
+        "import pandas as pd\ndef f(p):\n    df = pd.read_csv(p, usecols=['a'])\n    b = df.copy()\n"
+        "    if p:\n        df = df.dropna()\n    df['a'] = 0\n    print(b)\n",
+        "import numpy as np\ndef f(n):\n    arr = np.arange(n)\n    view = arr[2:5]\n    snap = arr.copy()\n"
+        "    view[0] = 99\n    print(snap)\n",
     )
     triggers = r"\bcopy\b"
 
@@ -173,14 +181,23 @@ class CopyNeverMutated(CopyTracking):
             if u.kind == "store":
                 if inside:
                     return False
-                if _branches(u) <= copy_branches:
-                    rebinding = _statement(u)
+                stmt = _statement(u)
+                if _branches(u) <= copy_branches and not self._copies_itself(stmt, c.receiver):
+                    rebinding = stmt
                 continue
             e = self.effect(c, u, kind)
             if e == READ or (e == MUTATE and before) or (e == DELETE and not before):
                 continue
             return False
         return True
+
+
+    def _copies_itself(self, stmt, name) -> bool:
+        """`x = x.copy()`: MEM302's to judge; counting it as a new object would let the two
+        rules each suggest dropping one of two copies that are only redundant one at a time."""
+        value = getattr(stmt, "value", None)
+        found = copy_call(self.ctx.semantic, value) if value is not None else None
+        return found is not None and isinstance(found[0], cst.Name) and found[0].value == name
 
 
 def _statement(use):

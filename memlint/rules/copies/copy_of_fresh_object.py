@@ -50,8 +50,10 @@ class CopyOfFreshObject(Rule):
         after them is the documented idiom), `to_numpy`, `to_frame`, `np.asarray`,
         `np.frombuffer`, `torch.from_numpy`, memory-mapped loads (`mmap_mode=`),
         `pd.DataFrame(arr)` / `pd.Series(arr)` over an existing array, and anything passed
-        `copy=False`. A method is known only when its receiver is (a frame from a reader, a
-        constructor, ...): `df.merge(o).copy()` on a function parameter is not flagged.
+        `copy=False`. A method is known only when its receiver is: a frame from a reader or
+        constructor, or a parameter annotated `pd.DataFrame`, `pd.Series`, `np.ndarray` or
+        `torch.Tensor` and never rebound; `df.merge(o).copy()` on an unannotated parameter
+        is not flagged.
         Shallow copies (`.copy(deep=False)`) and layout changes (`.copy(order="F")`) are
         not flagged; `copy.deepcopy` is flagged only when the items inside are new too.
     """
@@ -69,6 +71,7 @@ class CopyOfFreshObject(Rule):
         "import pandas as pd\ndf = pd.read_csv(p, usecols=['a'])\nb = df['a'].astype('int32').copy()\n",
         "import copy\nimport numpy as np\nbuf = copy.copy(np.empty(8, dtype=np.uint8))\n",
         "import pandas as pd\ndf = pd.read_csv(p, usecols=['a']).copy().copy()\n",
+        "import pandas as pd\ndef f(df: pd.DataFrame, o):\n    return df.merge(o, on='k').copy()\n",
     )
     valid = (
         "import pandas as pd\ndf = pd.read_csv(p, usecols=['a'])\nsub = df[df.a > 0].copy()\n",
@@ -89,6 +92,8 @@ class CopyOfFreshObject(Rule):
         "import pandas as pd\ndf = pd.read_csv(p, usecols=['a'])\nshallow = df.merge(o).copy(deep=False)\n",
         "import numpy as np\nf = np.zeros((4, 4), dtype=np.float32).copy(order='F')\n",
         "def f(df, o):\n    return df.merge(o).copy()\n",
+        "import pandas as pd\ndef f(df: pd.DataFrame, o):\n    df = df.dropna()\n    return df.merge(o).copy()\n",
+        "import pandas as pd\ndef f(df: pd.DataFrame):\n    return df[df.a > 0].copy()\n",
         "import copy\ndef f(rows):\n    return copy.deepcopy(list(rows))\n",
         "import numpy as np\nv = np.copy([1, 2, 3])\n",
         "import pandas as pd\ndef f(df):\n    df = df.copy()\n    return df\n",
