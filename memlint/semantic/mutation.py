@@ -61,7 +61,8 @@ INDEPENDENT = frozenset(
     # new objects (PANDAS_FRESH_METHODS / NUMPY_FRESH_METHODS that are never views)
     "copy merge join assign drop astype sort_values sort_index reset_index set_index rename "
     "replace fillna round clip abs cumsum cumprod diff pct_change shift interpolate where mask "
-    "melt pivot pivot_table explode agg aggregate flatten dot toarray todense "
+    "melt pivot pivot_table explode agg aggregate flatten dot toarray todense ffill bfill rank "
+    "add_prefix add_suffix repeat take compress "
     # selections that copy (take / boolean loc), even if pandas < 3 marks them `_is_copy`
     "dropna drop_duplicates query sample nlargest nsmallest filter reindex".split()
 )
