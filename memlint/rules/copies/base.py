@@ -38,6 +38,21 @@ class CopyStatement:
         self.value = value  # the receiver's values.Value just before the statement
 
 
+_HANDLERS = tuple(
+    getattr(cst, n) for n in ("ExceptHandler", "ExceptStarHandler", "Finally") if hasattr(cst, n)
+)
+
+
+def _skippable(store, use) -> bool:
+    parents = use.parents
+    for i in range(1, len(parents)):
+        if isinstance(parents[i], _HANDLERS):
+            try_node = parents[i - 1]
+            if any(p is try_node for p in store.parents):
+                return True
+    return False
+
+
 class CopyTracking(Rule):
     """Base of the copy-of-a-name rules; not a rule itself (it has no code)."""
 
@@ -140,9 +155,15 @@ class CopyTracking(Rule):
                 best = u
         return best
 
-    def binding_origin(self, c: CopyStatement, store, deep: bool):
-        """What made the object bound by `store` new, or None (see fresh.fresh_origin)."""
+    def binding_origin(self, c: CopyStatement, store, deep: bool, at=None):
+        """What made the object bound by `store` new, or None (see fresh.fresh_origin).
+
+        With `at` (a later use), also None when the binding may not have run before it: the
+        binding is in a `try` body and `at` in one of its handlers or its `finally`.
+        """
         if store is None or not store.parents or store.parents[0] is not c.scope.node:
+            return None
+        if at is not None and _skippable(store, at):
             return None
         pair = self._bindings.get(id(store.node))
         if pair is None:

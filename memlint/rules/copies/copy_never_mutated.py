@@ -152,7 +152,7 @@ class CopyNeverMutated(CopyTracking):
         if receiver_use is None:
             return
         store = self.binding_before(c, x, receiver_use.index)
-        if self.binding_origin(c, store, c.deep) is None:
+        if self.binding_origin(c, store, c.deep, at=receiver_use) is None:
             return
         if not self._x_untouched(c, receiver_use, store, value.kind):
             return

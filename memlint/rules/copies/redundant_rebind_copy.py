@@ -58,7 +58,8 @@ class RedundantRebindCopy(CopyTracking):
         bound in several branches the analysis does not follow, declared `global` or
         `nonlocal`, used in a nested function or lambda, or was aliased, stored or passed to
         any call except a few known pure ones (`len`, `print`, `np.mean`, ...) before the
-        copy. In a loop every binding of `x` must be a new object and no use of `x` in the
+        copy, or when the copy is in an `except` or `finally` block of the `try` that binds
+        `x` (the binding may not have happened). In a loop every binding of `x` must be a new object and no use of `x` in the
         loop may alias it. Class bodies are not analysed.
     """
     invalid = (
@@ -102,6 +103,9 @@ class RedundantRebindCopy(CopyTracking):
         "import pandas as pd\ndef f(p):\n    df = pd.read_csv(p, usecols=['a']).dropna()\n"
         "    df = df.copy()\n    df['b'] = 1\n",
         "def f(x):\n    global cache\n    cache = [1]\n    cache = cache.copy()\n",
+        "import pandas as pd\ndef f(p, cached):\n    df = cached\n    try:\n"
+        "        df = pd.read_csv(p, usecols=['a'])\n    except OSError:\n        df = df.copy()\n"
+        "    df['a'] = 1\n    return df\n",
     )
     triggers = r"\bcopy\b"
 
@@ -114,7 +118,7 @@ class RedundantRebindCopy(CopyTracking):
         if receiver_use is None:
             return
         store = self.binding_before(c, x, receiver_use.index)
-        origin = self.binding_origin(c, store, c.deep)
+        origin = self.binding_origin(c, store, c.deep, at=receiver_use)
         if origin is None:
             return
         kind = c.value.kind
