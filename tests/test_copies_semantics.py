@@ -90,6 +90,10 @@ def _effects(body: str, kind: str = "dataframe", name: str = "y"):
     ("y = g()\nz += y\n", [M.READ]),
     ("y = g()\nwith y:\n    pass\n", [M.CALL]),
     ("y = g()\na, y[0] = 1, 2\n", [M.MUTATE]),
+    ("y = g()\ny.geo.set_crs('EPSG:4326')\n", [M.CALL]),
+    ("y = g()\ny.plot.bar()\n", [M.READ]),
+    ("y = g()\nn = y['a'].str.len().max()\n", [M.READ]),
+    ("y = g()\ny['a'].cat.set_categories(c, inplace=True)\n", [M.MUTATE]),
 ])
 def test_effect_on_frames(body, expected):
     assert _effects(body) == expected

@@ -76,6 +76,12 @@ SAFE_ATTRS = frozenset(
     "shape ndim size dtype dtypes nbytes itemsize name empty is_unique hasnans nnz format "
     "device is_cuda requires_grad".split()
 )
+# Attributes of frames and arrays whose methods are pandas' / numpy's own; a method of any
+# other attribute (a registered accessor such as `df.geo`) is treated as an unknown call.
+ACCESSORS = frozenset(
+    "str dt cat sparse plot style loc iloc at iat values array T mT real imag flat index "
+    "columns dtypes shape data grad".split()
+)
 # pandas axes: their labels are immutable, but the Index object (its `name`) belongs to the
 # frame, so binding it to a name is still an escape; reading or iterating it is not.
 AXIS_ATTRS = frozenset(("columns", "index"))
@@ -174,6 +180,9 @@ def effect(use, scope, semantic, kind: str = "unknown", elements: bool = False) 
             call = parents[i - 1] if i >= 1 else None
             if isinstance(call, cst.Call) and call.func is parent:
                 method = parent.attr.value
+                if (kind in ARRAY_KINDS and isinstance(cur, cst.Attribute)
+                        and cur.attr.value not in ACCESSORS):
+                    return CALL  # `df.geo.set_crs(...)`: a registered accessor may do anything
                 root_kind = kind if not derived or kind in ARRAY_KINDS else "unknown"
                 verdict = _method_effect(call, method, root_kind, derived)
                 if verdict is not None:
