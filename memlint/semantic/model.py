@@ -28,9 +28,9 @@ _BRANCHING = (cst.If, cst.For, cst.While, cst.Try, cst.Match) + (
 class Use:
     """One occurrence of a local name, in traversal (source) order within its scope."""
 
-    __slots__ = ("name", "node", "kind", "detail", "index", "in_loop")
+    __slots__ = ("name", "node", "kind", "detail", "index", "in_loop", "parents")
 
-    def __init__(self, name, node, kind, detail, index, in_loop):
+    def __init__(self, name, node, kind, detail, index, in_loop, parents=()):
         self.name = name
         self.node = node
         # load | store | del | aug | method | attr | attr-store | item-store | subscript |
@@ -39,6 +39,9 @@ class Use:
         self.detail = detail  # method name, or the callee's dotted name for "arg"
         self.index = index
         self.in_loop = in_loop
+        # The open nodes from the innermost enclosing module/def/lambda/class down to the
+        # Name's parent, so helpers (semantic/mutation.py) can tell what the use does.
+        self.parents = parents
 
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         return f"Use({self.name}, {self.kind}, {self.detail!r}, #{self.index})"
@@ -291,8 +294,19 @@ class SemanticModel:
             kind, detail = "capture", ""
         self._use_counter += 1
         owner.uses.setdefault(name, []).append(
-            Use(name, node, kind, detail, self._use_counter, self.loop_depth > 0)
+            Use(name, node, kind, detail, self._use_counter, self.loop_depth > 0,
+                self._parents())
         )
+
+    def _parents(self) -> Tuple[cst.CSTNode, ...]:
+        scope = self.scope
+        while scope.kind == "comprehension" and scope.parent is not None:
+            scope = scope.parent
+        stack = self.stack
+        for i in range(len(stack) - 2, -1, -1):
+            if stack[i] is scope.node:
+                return tuple(stack[i:-1])
+        return tuple(stack[:-1])
 
 
 def _classify(node: cst.Name, stack) -> Tuple[Optional[str], str]:

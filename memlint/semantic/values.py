@@ -98,16 +98,18 @@ PANDAS_FRESH_METHODS = frozenset(
     "reset_index set_index rename replace apply applymap map transform pivot pivot_table melt "
     "explode groupby_agg agg aggregate query round clip abs cumsum cumprod diff pct_change shift "
     "interpolate where mask isna notna isnull notnull to_numpy to_frame describe corr cov "
-    "nlargest nsmallest sample head tail filter reindex".split()
+    "nlargest nsmallest sample head tail filter reindex "
+    # also documented to return a new object
+    "ffill bfill rank value_counts add_prefix add_suffix".split()
 )
 NUMPY_FRESH_METHODS = frozenset(
-    "copy astype flatten round clip cumsum cumprod dot tolist".split()
+    "copy astype flatten round clip cumsum cumprod dot tolist repeat take compress".split()
 )
 TORCH_FRESH_METHODS = frozenset("clone float double half long int to numpy cpu".split())
 # Methods returning a view or the same object: never fresh.
 VIEW_METHODS = frozenset("view reshape ravel transpose T squeeze unsqueeze detach".split())
 
-METHOD_KIND = {"to_numpy": "ndarray", "tolist": "list", "numpy": "ndarray"}
+METHOD_KIND = {"to_numpy": "ndarray", "tolist": "list", "numpy": "ndarray", "value_counts": "series"}
 
 
 def method_value(receiver: Value, method: str) -> Value:
