@@ -77,3 +77,27 @@ def test_qualified_names(source, expected):
 ])
 def test_provenance(source, kind):
     assert probe(source)[0][1] == kind
+
+
+@pytest.mark.parametrize("source,fresh", [
+    ("import numpy as np\na = np.zeros(3)\nprobe(a)", True),
+    ("import numpy as np\na = np.asarray(x)\nprobe(a)", False),
+    ("import torch\nt = torch.from_numpy(a)\nprobe(t)", False),
+    ("import numpy as np\na = np.zeros(3)\nb = a\nprobe(a)", False),
+    ("import numpy as np\na = np.zeros(3)\nb = a\nprobe(b)", False),
+    ("import numpy as np\na = b = np.zeros(3)\nprobe(a)", False),
+    ("import pandas as pd\ndf = pd.read_csv(p)\nh = df.head()\nprobe(h)", False),
+])
+def test_freshness(source, fresh):
+    module = cst.parse_module(source)
+    semantic = SemanticModel()
+    ctx = FileContext("t.py", source, semantic)
+    seen = []
+
+    class P(Rule):
+        def visit_Call(self, node):
+            if isinstance(node.func, cst.Name) and node.func.value == "probe":
+                seen.append(self.ctx.semantic.value_of(node.args[0].value).fresh)
+
+    _traverse(module, semantic, [P(ctx)], {})
+    assert seen == [fresh]

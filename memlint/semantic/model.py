@@ -234,8 +234,13 @@ class SemanticModel:
 
     def leave_Assign(self, node: cst.Assign) -> None:
         value = self.value_of(node.value)
-        if len(node.targets) > 1:
-            value = Value(value.kind, False, value.large, value.origin)  # aliased at birth
+        if len(node.targets) > 1 or isinstance(node.value, cst.Name):
+            # `a = b = f()` or `y = x`: two names share the object, so neither is fresh.
+            value = Value(value.kind, False, value.large, value.origin)
+            if isinstance(node.value, cst.Name):
+                owner = self.lookup(node.value.value)
+                if owner is not None and node.value.value in owner.values:
+                    owner.values[node.value.value] = value
         for t in node.targets:
             self._set(t.target, value)
 

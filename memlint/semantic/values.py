@@ -34,7 +34,7 @@ PANDAS_READERS = frozenset(
 )
 NUMPY_ALLOCATORS = frozenset(
     "zeros ones empty full zeros_like ones_like empty_like full_like eye identity arange "
-    "linspace logspace geomspace array asarray fromfile frombuffer loadtxt genfromtxt "
+    "linspace logspace geomspace array fromfile loadtxt genfromtxt "
     "concatenate stack vstack hstack dstack tile repeat meshgrid copy load".split()
 )
 NUMPY_RANDOM = frozenset(
@@ -43,8 +43,17 @@ NUMPY_RANDOM = frozenset(
 )
 TORCH_CONSTRUCTORS = frozenset(
     "tensor zeros ones empty full rand randn randint arange linspace eye zeros_like "
-    "ones_like empty_like rand_like randn_like full_like from_numpy cat stack load".split()
+    "ones_like empty_like rand_like randn_like full_like cat stack load".split()
 )
+# Calls that return their input, or an object sharing its memory: the kind is known, the
+# object is not new.
+SHARING_CALLS = {
+    "numpy.asarray": "ndarray",
+    "numpy.asanyarray": "ndarray",
+    "numpy.frombuffer": "ndarray",
+    "torch.from_numpy": "tensor",
+    "torch.as_tensor": "tensor",
+}
 SCIPY_SPARSE = frozenset(
     "csr_matrix csc_matrix coo_matrix lil_matrix dok_matrix bsr_matrix dia_matrix csr_array "
     "csc_array coo_array lil_array dok_array bsr_array dia_array random rand eye identity "
@@ -76,6 +85,8 @@ def call_value(qualified: Optional[str]) -> Value:
     hit = _EXACT.get(qualified)
     if hit is not None:
         return hit
+    if qualified in SHARING_CALLS:
+        return Value(SHARING_CALLS[qualified], False, True, qualified)
     module, _, func = qualified.rpartition(".")
     if module == "pandas" and func in PANDAS_READERS:
         return Value("dataframe", True, True, qualified)
@@ -97,8 +108,8 @@ PANDAS_FRESH_METHODS = frozenset(
     "copy merge join assign drop drop_duplicates dropna fillna astype sort_values sort_index "
     "reset_index set_index rename replace apply applymap map transform pivot pivot_table melt "
     "explode groupby_agg agg aggregate query round clip abs cumsum cumprod diff pct_change shift "
-    "interpolate where mask isna notna isnull notnull to_numpy to_frame describe corr cov "
-    "nlargest nsmallest sample head tail filter reindex "
+    "interpolate where mask isna notna isnull notnull describe corr cov "
+    "nlargest nsmallest sample filter reindex "
     # also documented to return a new object
     "ffill bfill rank value_counts add_prefix add_suffix".split()
 )
@@ -109,6 +120,9 @@ TORCH_FRESH_METHODS = frozenset("clone float double half long int to numpy cpu".
 # Methods returning a view or the same object: never fresh.
 VIEW_METHODS = frozenset("view reshape ravel transpose T squeeze unsqueeze detach".split())
 
+# pandas methods whose result may share memory with the receiver: kind known, not fresh.
+PANDAS_SHARING_METHODS = frozenset("head tail to_numpy to_frame".split())
+
 METHOD_KIND = {"to_numpy": "ndarray", "tolist": "list", "numpy": "ndarray", "value_counts": "series"}
 
 
@@ -117,6 +131,8 @@ def method_value(receiver: Value, method: str) -> Value:
     if kind in ("dataframe", "series"):
         if method in PANDAS_FRESH_METHODS:
             return Value(METHOD_KIND.get(method, kind), True, receiver.large, method)
+        if method in PANDAS_SHARING_METHODS:
+            return Value(METHOD_KIND.get(method, kind), False, receiver.large, method)
         return UNKNOWN
     if kind == "ndarray":
         if method in NUMPY_FRESH_METHODS:
@@ -129,8 +145,10 @@ def method_value(receiver: Value, method: str) -> Value:
     if kind == "sparse":
         if method in ("toarray", "todense"):
             return Value("ndarray", True, True, method)
-        if method in ("copy", "tocsr", "tocsc", "tocoo"):
+        if method == "copy":
             return Value("sparse", True, receiver.large, method)
+        if method in ("tocsr", "tocsc", "tocoo"):  # the receiver itself when already that format
+            return Value("sparse", False, receiver.large, method)
         return UNKNOWN
     if kind in ("list", "dict", "set") and method == "copy":
         return Value(kind, True, False, method)
