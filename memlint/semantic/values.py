@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Dict, Optional
 
+import libcst as cst
+
 
 @dataclass(frozen=True)
 class Value:
@@ -67,6 +69,13 @@ _EXACT: Dict[str, Value] = {
     "pandas.merge": Value("dataframe", True, True, "pandas.merge"),
     "pandas.get_dummies": Value("dataframe", True, True, "pandas.get_dummies"),
 }
+# Calls that open a file and return its file object (text or binary; iterable by line).
+FILE_OPENERS = frozenset(
+    "builtins.open io.open codecs.open gzip.open bz2.open lzma.open os.fdopen".split()
+)
+PATH_CLASSES = frozenset("pathlib.Path pathlib.PosixPath pathlib.WindowsPath".split())
+# Kinds whose `__enter__` returns the object itself, so `with X as name` binds X's value.
+ENTER_RETURNS_SELF = frozenset({"file"})
 
 
 def call_value(qualified: Optional[str]) -> Value:
@@ -76,6 +85,10 @@ def call_value(qualified: Optional[str]) -> Value:
     hit = _EXACT.get(qualified)
     if hit is not None:
         return hit
+    if qualified in FILE_OPENERS:
+        return Value("file", True, False, qualified)
+    if qualified in PATH_CLASSES:
+        return Value("path", True, False, qualified)
     module, _, func = qualified.rpartition(".")
     if module == "pandas" and func in PANDAS_READERS:
         return Value("dataframe", True, True, qualified)
@@ -108,10 +121,48 @@ TORCH_FRESH_METHODS = frozenset("clone float double half long int to numpy cpu".
 VIEW_METHODS = frozenset("view reshape ravel transpose T squeeze unsqueeze detach".split())
 
 METHOD_KIND = {"to_numpy": "ndarray", "tolist": "list", "numpy": "ndarray"}
+# pathlib methods returning another path.
+PATH_METHODS = frozenset(
+    "joinpath with_name with_suffix with_stem resolve absolute expanduser".split()
+)
+# Fitted-transformer kinds are spelled "transformer:<kind of what transform() returns>"
+# (see semantic/sklearn.py). fit() and partial_fit() return the estimator itself.
+TRANSFORMER = "transformer:"
 
 
-def method_value(receiver: Value, method: str) -> Value:
+def _one_sample(call: Optional[cst.Call]) -> bool:
+    """`est.transform([doc])`: a literal one-element list or tuple is a single sample."""
+    if call is None:
+        return False
+    args = [a for a in call.args if a.keyword is None]
+    if not args or args[0].star:
+        return False
+    first = args[0].value
+    return (
+        isinstance(first, (cst.List, cst.Tuple))
+        and len(first.elements) == 1
+        and isinstance(first.elements[0], cst.Element)
+    )
+
+
+def method_value(receiver: Value, method: str, call: Optional[cst.Call] = None) -> Value:
+    """What `receiver.method(...)` returns; `call` (the libcst Call) refines a few answers."""
     kind = receiver.kind
+    if kind.startswith(TRANSFORMER):
+        if method in ("transform", "fit_transform"):
+            out = kind[len(TRANSFORMER):]
+            return Value(out, True, not _one_sample(call), f"{receiver.origin}.{method}")
+        if method in ("fit", "partial_fit"):
+            return receiver
+        return UNKNOWN
+    if kind == "path":
+        if method == "open":
+            return Value("file", True, False, "pathlib.Path.open")
+        if method == "read_text":
+            return Value("str", True, True, "pathlib.Path.read_text")
+        if method in PATH_METHODS:
+            return Value("path", True, False, receiver.origin)
+        return UNKNOWN
     if kind in ("dataframe", "series"):
         if method in PANDAS_FRESH_METHODS:
             return Value(METHOD_KIND.get(method, kind), True, receiver.large, method)
