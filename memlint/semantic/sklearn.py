@@ -140,7 +140,7 @@ def unpacked_values(
         for expr in arrays:
             v = value_of(expr)
             # Each input comes back as a train part and a test part of the same kind.
-            part = Value(v.kind, False, v.large, "train_test_split") if v.known else UNKNOWN
+            part = Value(v.kind, False, v.large, v.origin) if v.known else UNKNOWN
             out += [part, part]
         return tuple(out)
     return None

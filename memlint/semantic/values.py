@@ -130,18 +130,17 @@ PATH_METHODS = frozenset(
 TRANSFORMER = "transformer:"
 
 
-def _one_sample(call: Optional[cst.Call]) -> bool:
-    """`est.transform([doc])`: a literal one-element list or tuple is a single sample."""
+def _literal_samples(call: Optional[cst.Call]) -> bool:
+    """`est.transform([doc])`, `cv.fit_transform([s1, s2])`: samples written out in a literal
+    list or tuple are few, so the result is small."""
     if call is None:
         return False
     args = [a for a in call.args if a.keyword is None]
     if not args or args[0].star:
         return False
     first = args[0].value
-    return (
-        isinstance(first, (cst.List, cst.Tuple))
-        and len(first.elements) == 1
-        and isinstance(first.elements[0], cst.Element)
+    return isinstance(first, (cst.List, cst.Tuple)) and all(
+        isinstance(el, cst.Element) for el in first.elements
     )
 
 
@@ -151,7 +150,7 @@ def method_value(receiver: Value, method: str, call: Optional[cst.Call] = None) 
     if kind.startswith(TRANSFORMER):
         if method in ("transform", "fit_transform"):
             out = kind[len(TRANSFORMER):]
-            return Value(out, True, not _one_sample(call), f"{receiver.origin}.{method}")
+            return Value(out, True, not _literal_samples(call), f"{receiver.origin}.{method}")
         if method in ("fit", "partial_fit"):
             return receiver
         return UNKNOWN
