@@ -107,9 +107,13 @@ def estimator_value(qualified: Optional[str], call: cst.Call) -> Optional[Value]
 
 def dense_request(qualified: Optional[str], call: cst.Call) -> Optional[str]:
     """`OneHotEncoder(sparse_output=False)`: how the dense output was asked for, else None."""
-    if qualified in DENSE_REQUESTS and sparse_output(qualified, call) is False:
-        return DENSE_REQUESTS[qualified]
-    return None
+    if qualified not in DENSE_REQUESTS or sparse_output(qualified, call) is not False:
+        return None
+    if qualified == KBINS:  # encode="ordinal" is dense but not one-hot
+        arg = _keyword(call, "encode")
+        if arg is None or _literal_str(arg.value) != "onehot-dense":
+            return None
+    return DENSE_REQUESTS[qualified]
 
 
 SPLITTERS = frozenset({"sklearn.model_selection.train_test_split"})

@@ -114,7 +114,10 @@ class PerRowPrediction(Rule):
         argument visibly wraps one element into a batch of one, since the element could be
         a batch itself. A row passed through a function first (`model.predict([f(x)])`) is
         not flagged outside `iterrows`/`itertuples`/`apply` loops: `f` may load data one
-        item at a time. The receiver is not checked to be a model; calls on something
+        item at a time. A loop that may change the model between calls (`partial_fit`,
+        `learn_one`, any other method call on it, re-assigning it or passing it to a
+        function) is not flagged: test-then-train evaluation and online learning must
+        predict one row at a time. The receiver is not checked to be a model; calls on something
         derived from the loop variable (`for m in models: m.predict(...)`) or on a known
         pandas/numpy/torch value are not flagged.
     """

@@ -12,6 +12,11 @@ from memlint.semantic.bindings import dotted
 from memlint.semantic.values import FILE_OPENERS
 
 _STRIPS = ("strip", "rstrip", "lstrip")
+# Parameter annotations that say "a file object" (in-memory StringIO/BytesIO are not files).
+FILE_TYPES = frozenset(
+    "typing.IO typing.TextIO typing.BinaryIO io.TextIOWrapper io.BufferedReader "
+    "io.BufferedRandom io.FileIO io.IOBase io.TextIOBase io.BufferedIOBase io.RawIOBase".split()
+)
 _WRITE_MODE = set("wax+")
 _LOOPISH = (cst.For, cst.While, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 _BARRIERS = (cst.FunctionDef, cst.Lambda, cst.ClassDef, cst.Module)
@@ -69,7 +74,8 @@ class ReadWholeFile(Rule):
         `enumerate`). `f` must be a file object memlint can vouch for: bound by
         `with open(...) as f` or `f = open(...)`, from the builtin `open` (not a shadowed
         one), `io.open`, `codecs.open`, `gzip.open`, `bz2.open`, `lzma.open`, `os.fdopen`,
-        `pathlib.Path(...).open()`, or `sys.stdin`.
+        `pathlib.Path(...).open()`, `sys.stdin`, or a parameter annotated as a file
+        (`typing.TextIO`, `typing.IO[str]`, `io.TextIOWrapper`...).
     """
     why = """
         `readlines()` builds a list holding every line of the file as a separate string
@@ -101,7 +107,7 @@ class ReadWholeFile(Rule):
         longer open, when the function also writes files (the read-everything-then-rewrite
         idiom). Lines from `splitlines()` have no trailing newline and lines from a file
         keep it: strip them when switching. Parameters and attributes are not known to be
-        files, so `def parse(f): f.readlines()` is not flagged.
+        files without a file annotation, so `def parse(f): f.readlines()` is not flagged.
 
         On by default: the finding is exact (the list really is built and walked once),
         the fix is a one-line change that never costs memory, and the silences above cover
@@ -116,6 +122,7 @@ class ReadWholeFile(Rule):
         "    n = sum(1 for r in rows if r)\n",
         "import sys\nfor line in sys.stdin.readlines():\n    print(line)\n",
         "def f(p):\n    with open(p) as src:\n        return [l.split(',') for l in src.readlines()]\n",
+        "from typing import TextIO\ndef parse(fh: TextIO):\n    return {l.strip() for l in fh.readlines()}\n",
     )
     valid = (
         "with open(p) as f:\n    lines = f.readlines()\nprint(len(lines))\nfor l in lines:\n    print(l)\n",
@@ -123,6 +130,7 @@ class ReadWholeFile(Rule):
         "with open(p) as f:\n    lines = f.readlines()\n    for l in lines:\n        print(l)\n"
         "    for l in lines:\n        print(l)\n",
         "def read(f):\n    for line in f.readlines():\n        print(line)\n",
+        "import io\ndef read(f: io.StringIO):\n    for line in f.readlines():\n        print(line)\n",
         "def open(p):\n    return p\nfor line in open('x').readlines():\n    print(line)\n",
         "with open(p) as f:\n    for line in f.readlines():\n        print(f.tell())\n",
         "with open(p) as f:\n    head = f.readlines(1000)\nfor l in head:\n    print(l)\n",
@@ -133,8 +141,8 @@ class ReadWholeFile(Rule):
     )
     # A line-list read, in a file that also names a file source: every opener memlint knows
     # is spelled with "open" (open, io.open, gzip.open, os.fdopen, Path.open), or it is
-    # sys.stdin or Path.read_text.
-    triggers = (r"(?s)\A(?=.*?(?:open|stdin|read_text))"
+    # sys.stdin, Path.read_text or a file annotation (TextIO, IO[str], BufferedReader...).
+    triggers = (r"(?s)\A(?=.*?(?:open|stdin|read_text|IO|Buffered))"
                 r".*?(?:readlines|splitlines|split\(\s*['\"](?:\\r)?\\n)")
     needs = frozenset({"uses"})
 
@@ -148,7 +156,25 @@ class ReadWholeFile(Rule):
     # --- what a whole-file read looks like -------------------------------------------------
     def _is_file(self, expr: cst.BaseExpression) -> bool:
         sem = self.ctx.semantic
-        return sem.value_of(expr).kind == "file" or sem.qualified_name(expr) == "sys.stdin"
+        if sem.value_of(expr).kind == "file" or sem.qualified_name(expr) == "sys.stdin":
+            return True
+        return isinstance(expr, cst.Name) and self._file_parameter(expr.value)
+
+    def _file_parameter(self, name: str) -> bool:
+        """`def parse(f: TextIO)`: a parameter annotated as a file, never rebound."""
+        scope = self.ctx.semantic.lookup(name)
+        if scope is None or scope.kind != "function" or not scope.is_param(name) or (
+            scope.b.counts.get(name) != 1
+        ):
+            return False
+        params = scope.node.params
+        for p in (*params.posonly_params, *params.params, *params.kwonly_params):
+            if p.name.value == name and p.annotation is not None:
+                ann = p.annotation.annotation
+                if isinstance(ann, cst.Subscript):
+                    ann = ann.value  # IO[str]
+                return self.ctx.semantic.qualified_name(ann) in FILE_TYPES
+        return False
 
     def _whole_read(self, expr) -> Optional[Tuple[str, cst.BaseExpression, str]]:
         """(description, file expression, fix) if `expr` reads a whole file into lines."""
