@@ -155,3 +155,14 @@ def test_messages_name_the_fix():
     d = lint("with open(p) as log:\n    for line in log.readlines():\n        print(line)\n",
              select=["MEM102"]).diagnostics[0]
     assert (d.line, d.col) == (2, 16) and "`for line in log:`" in d.message
+
+
+def test_constant_small_sparse_shapes_are_not_large():
+    assert kinds("""
+        import scipy.sparse as sp
+        probe(sp.eye(64), sp.eye(2000), sp.identity(300), sp.random(50, 60, density=0.1),
+              sp.random(m, n), sp.csr_matrix((100, 100)), sp.csr_matrix((data, ij), shape=(10**6, 10)),
+              sp.coo_matrix((v, (r, c)), shape=(200, 300)), sp.csr_matrix([[1, 0], [0, 1]]),
+              sp.csr_matrix(dense))
+    """) == ["sparse/small", "sparse/large", "sparse/small", "sparse/small", "sparse/large",
+             "sparse/small", "sparse/large", "sparse/small", "sparse/small", "sparse/large"]

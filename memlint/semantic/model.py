@@ -138,7 +138,7 @@ class SemanticModel:
                 if receiver.known:
                     return method_value(receiver, func.attr.value, node)
             qualified = self.qualified_name(func)
-            return SK.estimator_value(qualified, node) or call_value(qualified)
+            return SK.estimator_value(qualified, node) or call_value(qualified, node)
         if isinstance(node, (cst.List, cst.ListComp)):
             return Value("list", True)
         if isinstance(node, (cst.Dict, cst.DictComp)):

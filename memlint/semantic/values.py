@@ -78,8 +78,54 @@ PATH_CLASSES = frozenset("pathlib.Path pathlib.PosixPath pathlib.WindowsPath".sp
 ENTER_RETURNS_SELF = frozenset({"file"})
 
 
-def call_value(qualified: Optional[str]) -> Value:
-    """The value returned by a call to the library function `qualified`."""
+def _int(node) -> Optional[int]:
+    if isinstance(node, cst.Integer):
+        try:
+            return int(node.value.replace("_", ""), 0)
+        except ValueError:
+            return None
+    return None
+
+
+# scipy.sparse functions taking the shape as separate arguments: (first, second) names;
+# a None second means square.
+_SPARSE_SHAPE_ARGS = {"eye": ("m", "n"), "identity": ("n", None), "random": ("m", "n"),
+                      "rand": ("m", "n")}
+SMALL_DENSE_BYTES = 1_000_000
+
+
+def _sparse_is_small(func: str, call: Optional[cst.Call]) -> bool:
+    """A scipy.sparse constructor whose constant shape makes even its dense form small, or
+    one built from a literal nested list (`csr_matrix([[1, 0], [0, 1]])`)."""
+    if call is None or any(a.star for a in call.args):
+        return False
+    args = [a.value for a in call.args if a.keyword is None]
+    kw = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+    m = n = None
+    if func in _SPARSE_SHAPE_ARGS:
+        first, second = _SPARSE_SHAPE_ARGS[func]
+        m = _int(args[0] if args else kw.get(first))
+        if second is None:
+            n = m
+        else:
+            raw = args[1] if len(args) > 1 else kw.get(second)
+            n = m if raw is None and func == "eye" else _int(raw)
+    elif func.endswith(("_matrix", "_array")):
+        shape = kw.get("shape")
+        if shape is None and args and isinstance(args[0], cst.Tuple) and all(
+            _int(el.value) is not None for el in args[0].elements
+        ):
+            shape = args[0]  # csr_matrix((M, N)): an empty matrix of that shape
+        if shape is None and args and isinstance(args[0], cst.List):
+            return True  # dense values written out in the source
+        if isinstance(shape, (cst.Tuple, cst.List)) and len(shape.elements) == 2:
+            m, n = (_int(el.value) for el in shape.elements)
+    return m is not None and n is not None and m * n * 8 < SMALL_DENSE_BYTES
+
+
+def call_value(qualified: Optional[str], call: Optional[cst.Call] = None) -> Value:
+    """The value returned by a call to the library function `qualified`; `call` (the libcst
+    Call) refines a few answers."""
     if not qualified:
         return UNKNOWN
     hit = _EXACT.get(qualified)
@@ -99,7 +145,7 @@ def call_value(qualified: Optional[str]) -> Value:
     if module == "torch" and func in TORCH_CONSTRUCTORS:
         return Value("tensor" if func != "load" else "object", True, True, qualified)
     if module == "scipy.sparse" and func in SCIPY_SPARSE:
-        return Value("sparse", True, True, qualified)
+        return Value("sparse", True, not _sparse_is_small(func, call), qualified)
     return UNKNOWN
 
 

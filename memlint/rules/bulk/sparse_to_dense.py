@@ -58,8 +58,10 @@ class SparseToDense(Rule):
         (`X[batch].toarray()`, `X[i:j].todense()`) are the batched fix and are not flagged,
         nor is the transform of samples written out in a literal list
         (`vec.transform([query]).toarray()`, `cv.fit_transform([s1, s2]).toarray()`).
-        Estimators held in attributes or pipelines are not tracked. The size is not known
-        statically: a small sparse matrix densified on purpose needs a `# noqa: MEM602`.
+        Neither is a scipy.sparse matrix built with a constant shape whose dense form is
+        under 1 MB (`sp.eye(100)`, `sp.random(50, 50)`) or from a nested list literal.
+        Estimators held in attributes or pipelines are not tracked. Otherwise the size is
+        not known statically: a small matrix densified on purpose needs a `# noqa: MEM602`.
         `pd.get_dummies` is not flagged: its output is only large when a column has many
         distinct values, which code does not show.
 
@@ -101,6 +103,8 @@ class SparseToDense(Rule):
         "from sklearn.preprocessing import StandardScaler\nX = StandardScaler().fit_transform(A).toarray()\n",
         "import pandas as pd\nX = pd.get_dummies(df['city']).to_numpy()\n",
         "class TfidfVectorizer:\n    pass\nX = TfidfVectorizer().fit_transform(d).toarray()\n",
+        "import scipy.sparse as sp\nI = sp.eye(64).toarray()\nR = sp.random(30, 40, density=0.1)\n"
+        "print(R.todense(), sp.csr_matrix([[1, 0], [0, 2]]).toarray())\n",
     )
     triggers = r"\bto(?:array|dense)\b|OneHotEncoder|DictVectorizer|KBinsDiscretizer"
 
