@@ -62,7 +62,7 @@ def _literal_str(node: cst.BaseExpression) -> Optional[str]:
     if isinstance(node, cst.SimpleString):
         try:
             value = node.evaluated_value
-        except Exception:  # pragma: no cover - libcst validated the literal
+        except Exception:  # literal_eval may reject what the parser accepted
             return None
         return value if isinstance(value, str) else None
     return None

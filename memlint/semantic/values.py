@@ -3,6 +3,10 @@
 A `Value` is deliberately coarse: a kind ("dataframe", "ndarray", "tensor", "sparse", "list",
 ...), whether the object is fresh (newly made, referenced by nothing else) and whether it is
 typically large. Everything memlint cannot vouch for is UNKNOWN, and rules stay silent on it.
+
+Besides data kinds there are "file" (an open file object: `open(...)`, `gzip.open(...)`,
+`Path.open()`, also bound by `with ... as f`), "path" (a `pathlib.Path`) and
+"transformer:<kind>" (a fitted estimator whose `transform()` returns <kind>; see sklearn.py).
 """
 
 from __future__ import annotations

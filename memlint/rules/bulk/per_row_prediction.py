@@ -193,7 +193,7 @@ class PerRowPrediction(Rule):
         value = axis.value if axis is not None else None
         if not (
             (isinstance(value, cst.Integer) and value.value == "1")
-            or (isinstance(value, cst.SimpleString) and value.evaluated_value == "columns")
+            or (isinstance(value, cst.SimpleString) and value.value[1:-1] == "columns")
         ):
             return
         params = node.params.params

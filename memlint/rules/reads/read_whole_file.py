@@ -308,10 +308,9 @@ class ReadWholeFile(Rule):
             mode = args[mode_pos]
         if mode is None:
             return
-        if not isinstance(mode.value, cst.SimpleString) or _WRITE_MODE & set(
-            str(mode.value.evaluated_value)
-        ):
-            self._writes.add(scope)
+        text = _string(mode.value)
+        if text is None or _WRITE_MODE & set(text):
+            self._writes.add(scope)  # a write mode, or one memlint cannot read
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._settle(self.ctx.semantic.scope)
@@ -353,13 +352,19 @@ def _iterate(source: cst.BaseExpression) -> str:
     return f"iterate the file object instead (`for line in {name}:`)"
 
 
-def _is_newline(node: cst.BaseExpression) -> bool:
+def _string(node: cst.BaseExpression) -> Optional[str]:
+    """The value of a plain string literal, else None."""
     if isinstance(node, cst.SimpleString):
         try:
-            return node.evaluated_value in ("\n", "\r\n")
-        except Exception:  # pragma: no cover
-            return False
-    return False
+            value = node.evaluated_value  # literal_eval: may reject what the parser accepted
+        except Exception:
+            return None
+        return value if isinstance(value, str) else None
+    return None
+
+
+def _is_newline(node: cst.BaseExpression) -> bool:
+    return _string(node) in ("\n", "\r\n")
 
 
 def _source(expr: cst.BaseExpression) -> str:
