@@ -13,7 +13,8 @@ from typing import Dict, List, Optional, Tuple
 import libcst as cst
 
 from memlint.semantic import bindings as B
-from memlint.semantic.values import UNKNOWN, Value, call_value, method_value
+from memlint.semantic import sklearn as SK
+from memlint.semantic.values import ENTER_RETURNS_SELF, UNKNOWN, Value, call_value, method_value
 
 BUILTIN_NAMES = frozenset(dir(builtins))
 
@@ -138,8 +139,9 @@ class SemanticModel:
             if isinstance(func, cst.Attribute):
                 receiver = self.value_of(func.value)
                 if receiver.known:
-                    return method_value(receiver, func.attr.value)
-            return call_value(self.qualified_name(func))
+                    return method_value(receiver, func.attr.value, node)
+            qualified = self.qualified_name(func)
+            return SK.estimator_value(qualified, node) or call_value(qualified, node)
         if isinstance(node, (cst.List, cst.ListComp)):
             return Value("list", True)
         if isinstance(node, (cst.Dict, cst.DictComp)):
@@ -155,6 +157,8 @@ class SemanticModel:
             return UNKNOWN
         if isinstance(node, cst.BinaryOperation):
             left, right = self.value_of(node.left), self.value_of(node.right)
+            if left.kind == "path" and isinstance(node.operator, cst.Divide):
+                return Value("path", True, False, left.origin)  # Path(d) / "name.txt"
             for v in (left, right):
                 if v.kind in ("ndarray", "tensor", "dataframe", "series"):
                     return Value(v.kind, True, v.large, "operator")
@@ -241,8 +245,18 @@ class SemanticModel:
                 owner = self.lookup(node.value.value)
                 if owner is not None and node.value.value in owner.values:
                     owner.values[node.value.value] = value
+        target = node.targets[0].target
+        parts = None
+        if len(node.targets) == 1 and isinstance(target, (cst.Tuple, cst.List)) and isinstance(
+            node.value, cst.Call
+        ):  # X, y = load_svmlight_file(p); X_tr, X_te = train_test_split(X)
+            parts = SK.unpacked_values(self.qualified_name(node.value.func), node.value,
+                                       self.value_of, len(target.elements))
         for t in node.targets:
             self._set(t.target, value)
+        for el, part in zip(target.elements if parts else (), parts or ()):
+            if isinstance(el, cst.Element) and isinstance(el.value, cst.Name):
+                self._set(el.value, part)
 
     def leave_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
@@ -276,7 +290,8 @@ class SemanticModel:
 
     def visit_WithItem(self, node: cst.WithItem) -> None:
         if node.asname is not None:
-            self._set(node.asname.name, UNKNOWN)
+            value = self.value_of(node.item)  # `with open(p) as f`: f is the file object
+            self._set(node.asname.name, value if value.kind in ENTER_RETURNS_SELF else UNKNOWN)
 
     def visit_Del(self, node: cst.Del) -> None:
         for n in B.target_names(node.target):
