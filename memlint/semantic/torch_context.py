@@ -158,10 +158,6 @@ def grad_managed(semantic, stack: List[cst.CSTNode]) -> bool:
     return False
 
 
-def is_grad_mode_call(semantic, call: cst.Call) -> bool:
-    return semantic.qualified_name(call.func) in GRAD_MODE_APIS
-
-
 # --- imports ---------------------------------------------------------------------------------
 
 TORCH_LIBRARIES = frozenset(("torch", "torchvision", "torchaudio", "torchtext", "timm"))
@@ -266,8 +262,14 @@ _GRAD_METHODS = frozenset(
 _GRAD_ATTRS = frozenset(("grad", "requires_grad"))
 
 
+def legacy_volatile(call: cst.Call) -> bool:
+    """`Variable(x, volatile=True)`: how PyTorch < 0.4 code turned autograd off."""
+    return any(arg.keyword is not None and arg.keyword.value == "volatile" for arg in call.args)
+
+
 def wants_gradients(semantic, node: cst.CSTNode) -> bool:
-    """Does this call or attribute show that the code computes or manages gradients?"""
+    """Does this call or attribute show that the code computes or manages gradients by hand
+    (backward, autograd, optimizers, requires_grad, legacy volatile Variables)?"""
     if isinstance(node, cst.Attribute):
         return node.attr.value in _GRAD_ATTRS
     if not isinstance(node, cst.Call):
@@ -291,7 +293,7 @@ def wants_gradients(semantic, node: cst.CSTNode) -> bool:
         if arg.keyword is not None and arg.keyword.value == "requires_grad":
             if _const_bool(arg.value) is not False:
                 return True
-    return False
+    return legacy_volatile(node)
 
 
 def is_backward_call(semantic, call: cst.Call) -> bool:
@@ -311,6 +313,22 @@ def global_grad_switch(semantic, call: cst.Call) -> bool:
 
 
 # --- the file's own classes and criteria ----------------------------------------------------
+
+
+# nn.Module methods that return the module itself.
+SAME_MODULE_METHODS = frozenset(
+    "to cuda cpu float half double bfloat16 type apply share_memory xpu".split()
+)
+
+
+def strip_module_methods(expr: cst.BaseExpression) -> cst.BaseExpression:
+    """`Net().to(device).cuda()` -> `Net()`: the expression these methods were called on."""
+    while (
+        isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute)
+        and expr.func.attr.value in SAME_MODULE_METHODS
+    ):
+        expr = expr.func.value
+    return expr
 
 
 class ClassInfo:
@@ -367,6 +385,7 @@ class FileFacts:
         self.global_losses: Set[str] = set()  # module-level names bound to a loss criterion
         self.global_constructed: Dict[str, str] = {}  # module-level name -> local class it instantiates
         self.grads_off = False
+        self._global_values: Dict[str, List[cst.BaseExpression]] = {}
         bases: Dict[str, List[cst.BaseExpression]] = {}
         for stmt, owners in statements(module.body):
             if isinstance(stmt, cst.ClassDef):
@@ -384,6 +403,10 @@ class FileFacts:
             for small in _small(stmt):
                 self._scan_small(small, owners)
         self._classify(bases)
+        self.global_losses = {
+            name for name, values in self._global_values.items()
+            if all(self.is_loss_instance_expr(v) for v in values)
+        }
 
     def _scan_small(self, small, owners) -> None:
         if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
@@ -405,11 +428,11 @@ class FileFacts:
                     attr = target.attr.value
                     # Assigned twice to different things: keep neither.
                     info.self_attrs[attr] = value if attr not in info.self_attrs else cst.Name("__unknown__")
-            elif not owners and isinstance(target, cst.Name) and isinstance(value, cst.Call):
-                if is_loss_class(self.semantic.qualified_name(value.func)):
-                    self.global_losses.add(target.value)
-                if isinstance(value.func, cst.Name):
-                    self.global_constructed[target.value] = value.func.value
+            elif not owners and isinstance(target, cst.Name):
+                self._global_values.setdefault(target.value, []).append(value)
+                root = strip_module_methods(value)
+                if isinstance(root, cst.Call) and isinstance(root.func, cst.Name):
+                    self.global_constructed[target.value] = root.func.value
 
     def _classify(self, bases: Dict[str, List[cst.BaseExpression]]) -> None:
         semantic = self.semantic
@@ -463,7 +486,9 @@ class FileFacts:
         return info.self_attrs.get(attr)
 
     def is_loss_instance_expr(self, value: cst.BaseExpression) -> bool:
-        """Is `value` a call that builds a loss criterion (`nn.MSELoss()`, `FocalLoss()`)?"""
+        """Is `value` a call that builds a loss criterion (`nn.MSELoss()`, `FocalLoss()`,
+        `nn.CrossEntropyLoss(weight=w).to(device)`)?"""
+        value = strip_module_methods(value)
         if not isinstance(value, cst.Call):
             return False
         if is_loss_class(self.semantic.qualified_name(value.func)):

@@ -17,6 +17,7 @@ from memlint.semantic.torch_context import (
     grad_managed,
     is_backward_call,
     is_functional_loss,
+    legacy_volatile,
     names_in,
 )
 
@@ -66,7 +67,7 @@ def _combine(states) -> Tuple[str, Set[str]]:
 
 class _Unit:
     __slots__ = ("status", "criteria", "deps", "backward", "backward_reads", "returned",
-                 "evaluates", "candidates", "snapshots", "ever_free")
+                 "evaluates", "candidates", "snapshots", "ever_free", "volatile")
 
     def __init__(self):
         self.status: Dict[str, str] = {}  # dotted name -> GRAPH | FREE
@@ -79,6 +80,7 @@ class _Unit:
         self.ever_free: Set[str] = set()  # names assigned a graph-free value somewhere here
         self.returned: List[cst.CSTNode] = []  # returned or yielded expressions
         self.evaluates = False  # calls .eval(): an evaluation path
+        self.volatile = False  # makes legacy `Variable(x, volatile=True)`: grads off by hand
         self.candidates: list = []
         self.snapshots: List[Dict[str, str]] = []
 
@@ -138,7 +140,8 @@ class GraphRetainingAccumulation(Rule):
         `float(...)`, `.cpu().numpy()`, a criterion applied to detached or new tensors) or
         detached on some path (`if step: loss = loss.detach()`); when the accumulation or the
         loss is computed under `torch.no_grad()`/`inference_mode()` (a block, a decorator,
-        or a function some caller in the file runs under one); and when the accumulated
+        or a function some caller in the file runs under one) or the function makes
+        PyTorch < 0.4 `volatile` Variables; and when the accumulated
         graph is wanted: the total feeds a backward (summing loss terms, truncated BPTT,
         `loss += criterion(out_t, y_t)` then `loss.backward()`), or it is returned from a
         function that neither backpropagates the terms itself nor calls `.eval()` (a
@@ -376,6 +379,8 @@ class GraphRetainingAccumulation(Rule):
         sem = self.ctx.semantic
         self.sites.record(sem, self.ctx.stack, node)
         func = node.func
+        if legacy_volatile(node):
+            self._unit().volatile = True
         if is_backward_call(sem, node):
             unit = self._unit()
             for arg in node.args:
@@ -454,7 +459,7 @@ class GraphRetainingAccumulation(Rule):
             return
         protected = self.sites.protected()
         for unit in self.order:
-            if not unit.candidates:
+            if not unit.candidates or unit.volatile:
                 continue
             deps = {k: _names(v) for k, v in unit.deps.items()}
             feeding = _closure(_names(unit.backward_reads), deps)

@@ -9,6 +9,7 @@ import libcst as cst
 from memlint.rule import Rule
 from memlint.semantic.bindings import dotted, target_names
 from memlint.semantic.torch_context import (
+    SAME_MODULE_METHODS,
     CallSites,
     FileFacts,
     enclosing_class,
@@ -19,8 +20,7 @@ from memlint.semantic.torch_context import (
     wants_gradients,
 )
 
-# nn.Module methods that return the module itself and leave its mode alone.
-SAME_MODULE = frozenset("to cuda cpu float half double bfloat16 type apply share_memory xpu".split())
+SAME_MODULE = SAME_MODULE_METHODS  # return the module itself and leave its mode alone
 _BRANCHES = ("If", "For", "While", "Try", "TryStar", "Match")
 
 
@@ -108,8 +108,9 @@ class InferenceWithoutNoGrad(Rule):
         `if`, loop or `try` before the call; the function calls
         `.backward()`, `torch.autograd.*`, `zero_grad()`, an optimizer's `step()`, touches
         `.grad` or `requires_grad` (training, attribution, adversarial examples, frozen
-        weights); the call is under any grad-mode context, including `enable_grad()`, a
-        context held in a variable, or a helper whose name mentions grad, inference or eval;
+        weights) or makes PyTorch < 0.4 `volatile` Variables; the call is under any
+        grad-mode context, including `enable_grad()`, a context held in a variable, or a
+        helper whose name mentions grad, inference or eval;
         some call of the function in the file runs under one (directly, or through callers
         that do; matched by function name, so a same-named method counts too); it is a
         Lightning `validation_step`/`test_step`/`predict_step`; or the file calls
@@ -142,6 +143,8 @@ class InferenceWithoutNoGrad(Rule):
         "import torch\ndef saliency(model, x):\n    model.eval()\n    x.requires_grad_()\n"
         "    return torch.autograd.grad(model(x).sum(), x)\n",
         "import pandas as pd\nimport torch\ndf = pd.DataFrame()\ndf.eval('a + b')\n",
+        "import torch\nfrom torch.autograd import Variable\ndef val(model, x):\n    model.eval()\n"
+        "    return model(Variable(x, volatile=True))\n",
     )
     triggers = r"\.eval\s*\(\s*\)|\.train\s*\(\s*(?:mode\s*=\s*)?False"
 
@@ -325,4 +328,3 @@ class InferenceWithoutNoGrad(Rule):
             if unit.wants_grad or self.sites.unit_protected(defs, owner, protected):
                 continue
             self.report(call, model=key)
-
