@@ -24,9 +24,8 @@ from memlint.semantic.bindings import dotted
 
 # --- how an object flows out of an expression -------------------------------------------------
 
-# Attributes whose value is the object itself, a view of it or a part of it (`df.values`,
-# `a.T`, `bunch.data`): keeping the result keeps the object's memory alive.
-# Attributes that are small metadata: reading them keeps nothing alive.
+# Attributes that are small metadata: reading them keeps nothing alive. Any other attribute
+# may be the object itself, a view or a part of it (`df.values`, `a.T`, `bunch.data`).
 META_ATTRS = frozenset(
     "shape dtype dtypes ndim size nbytes itemsize columns index name names device is_cuda "
     "requires_grad empty nnz format strides flags".split()
@@ -142,9 +141,7 @@ def flow_of(semantic, stack, i: int, root_name: Optional[str] = None) -> Flow:
     via: Optional[str] = None
     passed: Optional[str] = None
     elements = False
-    kind = None
-    if isinstance(expr, cst.Name):
-        kind = semantic.value_of(expr).kind
+    root = expr if isinstance(expr, cst.Name) else None
 
     def result(flow: str) -> Flow:
         if flow == "escape" and via is not None:
@@ -158,23 +155,21 @@ def flow_of(semantic, stack, i: int, root_name: Optional[str] = None) -> Flow:
             grand = stack[i - 2] if i > 1 else None
             if isinstance(grand, cst.Call) and grand.func is parent:
                 if attr in VIEW_METHODS or (attr.endswith("_") and not attr.startswith("_")) or (
-                    attr == "copy" and kind not in ARRAY_KINDS
+                    # a shallow copy of a container shares its items; arrays copy their data
+                    attr == "copy" and (expr is not root or semantic.value_of(root).kind not in ARRAY_KINDS)
                 ):
                     expr, i = grand, i - 2
-                    kind = None
                     continue
                 return result("use")  # a method building a new object, or an unknown one
             if attr in META_ATTRS:
                 return result("use")
             expr, i = parent, i - 1
-            kind = None
             continue
         if isinstance(parent, cst.Subscript):
             if parent.value is expr:
                 if is_copy_index(semantic, parent):
                     return result("use")
                 expr, i = parent, i - 1
-                kind = None
                 continue
             return result("use")
         if isinstance(parent, (cst.Element, cst.StarredElement, cst.DictElement,
@@ -271,11 +266,31 @@ def _is_reader(qn: Optional[str], func) -> bool:
     return False
 
 
+def unpacked_target(stack, i: int) -> bool:
+    """Is `stack[i]` an element of a tuple or list that is assigned to (`a, b = ...`,
+    `for i, x in ...`, `with f() as (a, b)`)?"""
+    j = i
+    while j > 1 and isinstance(stack[j - 1], (cst.Element, cst.StarredElement)) and isinstance(
+        stack[j - 2], (cst.Tuple, cst.List)
+    ):
+        j -= 2
+    if j == i or j < 1:
+        return False
+    holder = stack[j - 1]
+    top = stack[j]
+    return (
+        isinstance(holder, (cst.AssignTarget, cst.AsName))
+        or isinstance(holder, (cst.For, cst.CompFor)) and holder.target is top
+    )
+
+
 def access_of(stack, i: int) -> Tuple[str, str]:
     """What the expression `stack[i]` (a Name or `self.x`) undergoes: like the semantic model's
     use kinds (store, del, aug, method, item-store, load), for any expression."""
     expr = stack[i]
     parent = stack[i - 1] if i > 0 else None
+    if unpacked_target(stack, i):
+        return "store", ""
     if isinstance(parent, cst.AssignTarget) and parent.target is expr:
         return "store", ""
     if isinstance(parent, cst.AnnAssign) and parent.target is expr:
@@ -373,10 +388,14 @@ class Frame:
 
 
 class UseInfo:
-    __slots__ = ("node", "frame", "tick", "flow", "aug_op")
+    """Where one recorded use of a name sits and what it does (`kind`: the semantic model's use
+    kind, with tuple-unpacking targets corrected to "store")."""
 
-    def __init__(self, node, frame, tick, flow, aug_op=""):
+    __slots__ = ("node", "kind", "frame", "tick", "flow", "aug_op")
+
+    def __init__(self, node, kind, frame, tick, flow, aug_op=""):
         self.node = node
+        self.kind = kind
         self.frame = frame
         self.tick = tick
         self.flow = flow
@@ -407,6 +426,7 @@ TRAIN_FUNCS = frozenset("xgboost.train xgboost.cv lightgbm.train lightgbm.cv".sp
 OPENERS = frozenset("builtins.open io.open gzip.open bz2.open lzma.open codecs.open".split())
 # Methods Python makes static or class methods without a decorator.
 IMPLICIT_CLASS_METHODS = frozenset("__new__ __init_subclass__ __class_getitem__".split())
+_EXITS = frozenset("sys.exit builtins.exit builtins.quit os._exit os.abort".split())
 _DYNAMIC = frozenset("builtins.locals builtins.vars builtins.eval builtins.exec".split())
 
 
@@ -429,6 +449,7 @@ class Recorder:
         self.bool_names: Set[Tuple[int, str]] = set()  # names assigned True/False
         self.dynamic: Set[int] = set()  # id(scope) calling locals()/vars()/eval()/exec()
         self.returns_param: Set[str] = set()  # functions that may return an argument
+        self.foreign: Set[Tuple[int, str]] = set()  # names also used through `nonlocal`
         self.self_names: Dict[int, str] = {}  # id(method scope) -> its `self` parameter
         # id(class scope) -> attribute -> accesses through `self`
         self.attrs: Dict[int, Dict[str, List[AttrUse]]] = {}
@@ -475,6 +496,8 @@ class Recorder:
             self._enter_function(node)
         elif isinstance(node, (cst.Return, cst.Raise)):
             self.endings.setdefault(_block_key(frame), []).append(frame.start)
+            if isinstance(node, cst.Raise):
+                self._exit_loops()
 
     def leave(self, node) -> None:
         frame = self.frames.pop()
@@ -541,6 +564,15 @@ class Recorder:
         if last is None or last[1].node is not node:
             return
         owner, use = last
+        if node.value in owner.b.nonlocals:
+            # The semantic model resolves a `nonlocal` name to the inner scope; the variable
+            # really belongs to an enclosing function, which loses sight of this use.
+            outer = owner.parent
+            while outer is not None and not (outer.kind == "function" and outer.binds(node.value)):
+                outer = outer.parent
+            if outer is not None:
+                self.foreign.add((id(outer), node.value))
+            return
         if owner.kind not in ("function", "module"):
             return
         if owner.b.counts.get(node.value, 0) <= 1 and node.value in owner.params:
@@ -548,18 +580,21 @@ class Recorder:
         frame = self.current
         self.tick += 1
         stack = self.ctx.stack
-        if use.kind == "capture" or (owner is not sem.scope and use.kind == "store"):
+        kind = use.kind
+        if kind == "load" and unpacked_target(stack, len(stack) - 1):
+            kind = "store"
+        if kind == "capture" or (owner is not sem.scope and kind == "store"):
             if not self._comprehension_only(owner):
-                self.uses[id(node)] = UseInfo(node, frame, self.tick, Flow("escape"))
+                self.uses[id(node)] = UseInfo(node, kind, frame, self.tick, Flow("escape"))
                 return
-        if use.kind in ("store", "del"):
+        if kind in ("store", "del"):
             flow = Flow("use")
         else:
             flow = flow_of(sem, stack, len(stack) - 1, node.value)
         aug_op = ""
-        if use.kind == "aug":
+        if kind == "aug":
             aug_op = type(stack[-2].operator).__name__
-        self.uses[id(node)] = UseInfo(node, frame, self.tick, flow, aug_op)
+        self.uses[id(node)] = UseInfo(node, kind, frame, self.tick, flow, aug_op)
 
     def _comprehension_only(self, owner) -> bool:
         """Is every scope between here and `owner` a comprehension run on the spot?"""
@@ -625,6 +660,8 @@ class Recorder:
         qn = sem.qualified_name(node.func)
         if qn in _DYNAMIC and sem.scope is not None:
             self.dynamic.add(id(sem.scope))
+        if qn in _EXITS:
+            self._exit_loops()
         loop = self._body_loop()
         if loop is not None and not (qn or "").startswith("builtins.") and not (
             isinstance(node.func, cst.Attribute) and node.func.attr.value in CHEAP_METHODS
@@ -704,6 +741,15 @@ class Recorder:
             owner = sem.lookup(name) or sem.scope
             self.files.add((id(owner), name))
 
+    def _exit_loops(self) -> None:
+        """Something here can leave every loop around it (return, raise, sys.exit())."""
+        f = self.current
+        scope = f.scope if f is not None else None
+        while f is not None and f.scope is scope:
+            if f.kind == "loop":
+                f.exits = True
+            f = f.parent
+
     def returns(self, node: cst.Return) -> None:
         sem = self.semantic
         scope = sem.scope
@@ -712,12 +758,7 @@ class Recorder:
             # own argument back.
             if node.value.value in scope.params:
                 self.returns_param.add(scope.node.name.value)
-        f = self.current
-        scope = f.scope if f is not None else None
-        while f is not None and f.scope is scope:
-            if f.kind == "loop":
-                f.exits = True
-            f = f.parent
+        self._exit_loops()
 
     def brk(self, node) -> None:
         f = self.current
@@ -914,6 +955,8 @@ def escapes(rec: Recorder, scope, name: str, flat: bool = False) -> Optional[boo
 
     `flat`: the object is a str or bytes, whose elements do not keep it alive. None when
     memlint cannot place every use of the name (stay silent)."""
+    if (id(scope), name) in rec.foreign:
+        return True
     for u in scope.uses.get(name, ()):
         info = rec.uses.get(id(u.node))
         if info is None:
@@ -935,8 +978,8 @@ def lingering(rec: Recorder, scope, name: str, bind: Frame, flat: bool = False) 
     kill = None
     window = []
     for u, info in infos:
-        if u.kind in ("store", "del"):
-            pos = rec.store_tick(info) if u.kind == "store" else info.tick
+        if info.kind in ("store", "del"):
+            pos = rec.store_tick(info) if info.kind == "store" else info.tick
             if pos > bind.end and (kill is None or pos < kill):
                 kill = pos
         elif info.tick > bind.end:
@@ -997,7 +1040,8 @@ def endless(rec: Recorder, loop: Frame, class_attrs: Optional[Dict[str, List[Att
             return False
         for u in scope.uses.get(name, ()):
             info = rec.uses.get(id(u.node))
-            if u.kind in ("store", "del", "aug") and (info is None or loop.contains(info.tick)):
+            kind = info.kind if info is not None else u.kind
+            if kind in ("store", "del", "aug") and (info is None or loop.contains(info.tick)):
                 return False
         return True
     if kind == "attr" and class_attrs is not None:

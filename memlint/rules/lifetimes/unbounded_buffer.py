@@ -71,14 +71,14 @@ class UnboundedBuffer(LifetimeHooks, Rule):
     limits = """
         Loops with a bound are not flagged, however long they run: a `for` over a range, a
         data loader or any other iterable (collecting one prediction per batch is the point of
-        such a loop), a `while` whose condition is a comparison or a container, and loops left
-        by `break` or `return` or whose flag is set inside them. The list is not flagged when
-        anything could shrink it: a `pop`, `remove`, `clear`, `del buf[...]`, a slice or item
-        assignment, a rebinding, or when it is handed to a function that is not known to only
-        read it, stored elsewhere, returned, yielded or captured by a closure. For
-        `self.buf`, the whole class is checked, and any other object's `.buf` being shrunk or
-        rebound in the same file silences it too; a subclass or another module trimming it
-        cannot be seen.
+        such a loop), a `while` whose condition is a comparison or a container, and loops that
+        `break`, `return`, `raise` or call `sys.exit()`, or set their own flag. The list is not
+        flagged when anything could shrink it: a `pop`, `remove`, `clear`, `del buf[...]`, a
+        slice or item assignment, a rebinding, or when it is handed to a function that is not
+        known to only read it, stored elsewhere, returned, yielded or captured by a closure.
+        For `self.buf`, the whole class is checked, and any other object's `.buf` being
+        shrunk or rebound in the same file silences it too; a subclass or another module
+        trimming it cannot be seen.
     """
     invalid = (
         "def run(queue):\n    seen = []\n    while True:\n        seen.append(queue.get())\n",
@@ -107,6 +107,8 @@ class UnboundedBuffer(LifetimeHooks, Rule):
         "running = True\nlog = []\nwhile running:\n    log.append(poll())\n"
         "    if log[-1] is None:\n        running = False\n",
         "def run(q):\n    buf = []\n    while True:\n        buf.append(q.get())\n        buf.clear()\n",
+        "import sys\ndef run(q):\n    buf = []\n    while True:\n        buf.append(q.get())\n"
+        "        if buf[-1] is None:\n            sys.exit(0)\n",
         "def run(q):\n    buf = []\n    while True:\n        buf.append(q.get())\n        consume(buf)\n",
         "def run(q):\n    buf = []\n    while True:\n        buf.append(q.get())\n"
         "        del buf[:-100]\n",
@@ -172,23 +174,24 @@ class UnboundedBuffer(LifetimeHooks, Rule):
 
     def _local(self, scope, name, bind):
         rec = self.lifetime
-        if id(scope) in rec.dynamic:
+        if id(scope) in rec.dynamic or (id(scope), name) in rec.foreign:
             return None
         growth = []
         for u in scope.uses.get(name, ()):
             info = rec.uses.get(id(u.node))
             if info is None or info.flow.flow != "use" or info.flow.passed:
                 return None  # kept or handed somewhere that might trim it
-            if u.kind == "store":
+            kind = info.kind
+            if kind == "store":
                 if info.frame is not bind:
                     return None
-            elif u.kind in ("del", "item-store", "capture", "return", "yield"):
+            elif kind in ("del", "item-store", "capture", "return", "yield"):
                 return None
-            elif u.kind == "method" and u.detail in SHRINK_METHODS:
+            elif kind == "method" and u.detail in SHRINK_METHODS:
                 return None
-            elif u.kind == "method" and u.detail in GROW_METHODS:
+            elif kind == "method" and u.detail in GROW_METHODS:
                 growth.append((u.node, info.frame, f".{u.detail}()"))
-            elif u.kind == "aug":
+            elif kind == "aug":
                 if info.aug_op != "AddAssign":
                     return None
                 growth.append((u.node, info.frame, "+="))
