@@ -443,7 +443,6 @@ class Recorder:
         self.endings: Dict[int, List[int]] = {}
         self.uses: Dict[int, UseInfo] = {}  # id(Name node) -> where it is and where it flows
         self.work: Dict[int, List[Frame]] = {}  # id(scope) -> long-running frames
-        self.loops: Dict[int, List[Frame]] = {}  # id(scope) -> every loop
         self.files: Set[Tuple[int, str]] = set()  # (id(scope), name) bound to an open file
         self.trainers: Set[Tuple[int, str]] = set()  # (id(scope), name) bound to a *Trainer(...)
         self.bool_names: Set[Tuple[int, str]] = set()  # names assigned True/False
@@ -453,7 +452,6 @@ class Recorder:
         self.self_names: Dict[int, str] = {}  # id(method scope) -> its `self` parameter
         # id(class scope) -> attribute -> accesses through `self`
         self.attrs: Dict[int, Dict[str, List[AttrUse]]] = {}
-        self.class_nodes: Dict[int, object] = {}
         self.touched_attrs: Set[str] = set()  # attributes shrunk or rebound on other objects
         self._positions = None
 
@@ -515,10 +513,8 @@ class Recorder:
             frame.heavy = frame.heavy_inside or frame.calls
         frame.work = "loop"
         frame.forever = _forever(self.semantic, node, self.self_names.get(id(frame.scope)))
-        sid = id(frame.scope)
-        self.loops.setdefault(sid, []).append(frame)
         if frame.heavy:
-            self.work.setdefault(sid, []).append(frame)
+            self.work.setdefault(id(frame.scope), []).append(frame)
         outer = frame.loop_parent()
         if outer is not None:
             outer.calls = outer.calls or frame.calls
@@ -555,7 +551,6 @@ class Recorder:
             if qn in ("builtins.staticmethod", "builtins.classmethod"):
                 return
         self.self_names[id(scope)] = scope.params[0]
-        self.class_nodes[id(scope.parent)] = scope.parent.node
 
     # --- expressions -----------------------------------------------------------------------
     def name(self, node: cst.Name) -> None:
