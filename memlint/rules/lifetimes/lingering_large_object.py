@@ -82,26 +82,33 @@ class LingeringLargeObject(LifetimeHooks, Rule):
             model.train_epoch(X, y)
     """
     limits = """
-        Off by default: whether the object is large and the later work long is a judgement
-        memlint makes from the code alone, and a script that keeps a small CSV around is not
-        wrong. Select MEM501 for training scripts and pipelines where peak memory matters.
+        Off by default: memlint sees neither the data's size nor how long the later work
+        takes, and a script that keeps a small CSV around is not wrong. Select MEM501 for
+        training scripts and pipelines where peak memory matters.
 
-        The rule stays silent whenever the object may be kept alive by something else, since
-        `del` would then free nothing: the name is returned, yielded, stored in an attribute
-        or container, bound to another name, captured by a closure or lambda, declared
+        Silent whenever something else may keep the object alive, since `del` would then
+        free nothing: the name is returned, yielded, bound to another name, stored in an
+        attribute or container, captured by a closure, a lambda or `nonlocal`, declared
         `global`, handed to a constructor (`TensorDataset(X)`, `pd.DataFrame(arr)`) or to
-        something that stores it (`.append`, `functools.partial`), or wrapped by something
-        that shares its memory (`np.asarray`, `torch.from_numpy`, `.values`, a slice, a
-        view); and when it is passed to a function of the same file that returns one of its
-        parameters. A result of a call to another project function is assumed to be a new
-        object. It is silent when the object is used inside the loop, when the last use is
-        inside a loop whose next iteration needs it, when the name is deleted or rebound
-        before the work, when the work is in another branch than the last use, and in scopes
-        that call `locals()`, `vars()`, `eval()` or `exec()`, or when a `return` or `raise`
-        follows the last use in its block. Loops over a literal
-        collection (`for split in ("train", "test")`) with no training call inside, and loops
-        that call only builtins and cheap str, list and dict methods, are not long-running. `np.load` of an `.npz` or with `mmap_mode`, and
-        readers given `chunksize`, `iterator` or `nrows` are not large.
+        something that stores it (`.append`, `functools.partial`), wrapped by something that
+        shares its memory (`np.asarray`, `torch.from_numpy`), or kept through a view or a
+        part of it (`.values`, a slice, `df["col"]`, `.reshape(...)`); or passed to a
+        function of the same file that returns one of its parameters. The results of other
+        calls, including other project functions and methods, are taken to be new objects.
+
+        Silent too when the object is used inside the work, when the last use is inside a
+        loop whose next iteration needs it, when the name is deleted or rebound first, when
+        the work is in another branch than the last use or a `return` or `raise` comes
+        first, and in scopes that call `locals()`, `vars()`, `eval()` or `exec()`.
+
+        Long-running work is a loop that calls something other than builtins and cheap str,
+        list and dict methods (a loop over a literal collection counts only with a training
+        call inside), or a training call: `.fit()` with two positional arguments or an
+        epochs keyword, `.fit_generator()`, `.learn()`, `.train_model()`, `xgboost.train`,
+        `lightgbm.train`, and `.train()` or `.fit()` on an object made by a `...Trainer(...)`
+        class or on a name ending in `trainer`. Not large: `np.load` of a `.npz` or with
+        `mmap_mode`, `torch.load(mmap=True)`, readers given `chunksize`, `iterator` or
+        `nrows`, and constant-shape allocations under 10 million elements.
     """
     invalid = (
         # np.load result lingers through an epoch loop inside a function

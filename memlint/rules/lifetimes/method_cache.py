@@ -67,7 +67,9 @@ class MethodCache(Rule):
                 return self._embeddings[user_id]
     """
     limits = """
-        Static methods, class methods, module-level functions and functions nested inside a
+        On by default: the decorator keeps instances alive whenever more than one is ever
+        made, the same judgement flake8-bugbear (B019) and ruff make, and the fix never
+        changes results. Static methods, class methods, module-level functions and functions nested inside a
         method are not flagged; neither is `functools.cached_property`, which stores the value
         on the instance. Neither are `__new__`, `__init_subclass__` and `__class_getitem__`, which Python makes
         static or class methods. Methods of enum classes (their members are singletons) and of

@@ -69,6 +69,10 @@ class UnboundedBuffer(LifetimeHooks, Rule):
             learn(batch)
     """
     limits = """
+        On by default: a list that only grows in a loop that cannot end by itself is a leak
+        by construction, and the rule asks for all three where it can see them - the list's
+        creation, the endless loop and the absence of anything that could shrink it.
+
         Loops with a bound are not flagged, however long they run: a `for` over a range, a
         data loader or any other iterable (collecting one prediction per batch is the point of
         such a loop), a `while` whose condition is a comparison or a container, and loops that
@@ -76,6 +80,8 @@ class UnboundedBuffer(LifetimeHooks, Rule):
         flagged when anything could shrink it: a `pop`, `remove`, `clear`, `del buf[...]`, a
         slice or item assignment, a rebinding, or when it is handed to a function that is not
         known to only read it, stored elsewhere, returned, yielded or captured by a closure.
+        A local list read after the loop (which only an exception can leave, as in `except
+        KeyboardInterrupt: save(frames)`) is the loop's result and is not flagged either.
         For `self.buf`, the whole class is checked, and any other object's `.buf` being
         shrunk or rebound in the same file silences it too; a subclass or another module
         trimming it cannot be seen.
@@ -114,6 +120,9 @@ class UnboundedBuffer(LifetimeHooks, Rule):
         "        del buf[:-100]\n",
         "def run(q):\n    buf = []\n    while True:\n        buf.append(q.get())\n"
         "        buf = buf[-100:]\n",
+        "def record(cam):\n    frames = []\n    try:\n        while True:\n"
+        "            frames.append(cam.read())\n    except KeyboardInterrupt:\n"
+        "        save(frames)\n",
         "class W:\n    def __init__(self):\n        self.items = []\n"
         "    def run(self):\n        while True:\n            self.items.append(1)\n"
         "    def reset(self):\n        self.items.clear()\n",
@@ -177,11 +186,13 @@ class UnboundedBuffer(LifetimeHooks, Rule):
         if id(scope) in rec.dynamic or (id(scope), name) in rec.foreign:
             return None
         growth = []
+        ticks = []
         for u in scope.uses.get(name, ()):
             info = rec.uses.get(id(u.node))
             if info is None or info.flow.flow != "use" or info.flow.passed:
                 return None  # kept or handed somewhere that might trim it
             kind = info.kind
+            ticks.append(info.tick)
             if kind == "store":
                 if info.frame is not bind:
                     return None
@@ -197,7 +208,9 @@ class UnboundedBuffer(LifetimeHooks, Rule):
                 growth.append((u.node, info.frame, "+="))
         for node, frame, how in growth:
             loop = enclosing_endless(rec, frame, bind.end)
-            if loop is not None:
+            if loop is not None and not any(t > loop.end for t in ticks):
+                # (read after the loop, which only an exception leaves: the list is a result,
+                # as in `except KeyboardInterrupt: save(frames)`)
                 return node, loop, how
         return None
 
