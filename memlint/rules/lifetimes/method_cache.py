@@ -72,7 +72,8 @@ class MethodCache(Rule):
         changes results. Static methods, class methods, module-level functions and functions nested inside a
         method are not flagged; neither is `functools.cached_property`, which stores the value
         on the instance. Neither are `__new__`, `__init_subclass__` and `__class_getitem__`, which Python makes
-        static or class methods. Methods of enum classes (their members are singletons) and of
+        static or class methods. Methods of enum classes (their members are singletons, also through an enum base
+        class of the same file) and of
         metaclasses (their instances are classes) are not flagged. An object meant to live
         for the whole program (a singleton) does not leak: silence the finding there with
         `# noqa: MEM502`. `@lru_cache(maxsize=0)` caches nothing and is not flagged.
@@ -92,12 +93,24 @@ class MethodCache(Rule):
         "import functools\nclass A:\n    @functools.cached_property\n    def f(self):\n        return 1\n",
         "import functools\nclass A:\n    def f(self):\n        @functools.lru_cache\n        def g(x):\n            return x\n        return g\n",
         "import enum, functools\nclass Color(enum.Enum):\n    RED = 1\n    @functools.cache\n    def f(self):\n        return 1\n",
+        "import enum, functools\nclass Base(enum.Enum):\n    pass\nclass Color(Base):\n"
+        "    RED = 1\n    @functools.cache\n    def f(self):\n        return 1\n",
         "import functools\nclass Meta(type):\n    @functools.lru_cache\n    def f(cls):\n        return 1\n",
         "def lru_cache(f):\n    return f\nclass A:\n    @lru_cache\n    def f(self):\n        return 1\n",
         "import functools\nclass A:\n    @functools.lru_cache(maxsize=0)\n    def f(self):\n        return 1\n",
         "import functools\nclass A:\n    @functools.lru_cache\n    def __new__(cls, x):\n        return super().__new__(cls)\n",
     )
     triggers = r"\b(?:lru_cache|cache)\b"
+
+    def __init__(self, ctx, settings=None):
+        super().__init__(ctx, settings)
+        self._singleton_names = set()  # classes of this file that are enums or metaclasses
+        self._singleton_nodes = set()
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        if self._singleton_class(node):
+            self._singleton_names.add(node.name.value)
+            self._singleton_nodes.add(id(node))
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         sem = self.ctx.semantic
@@ -118,7 +131,7 @@ class MethodCache(Rule):
                 return
             if qn in CACHES:
                 hits.append((dec, CACHES[qn], call))
-        if not hits or self._singleton_class(cls.node):
+        if not hits or id(cls.node) in self._singleton_nodes:
             return
         dec, func, call = hits[0]
         bound = self._bound(func, call)
@@ -150,6 +163,10 @@ class MethodCache(Rule):
             qn = sem.qualified_name(base.value)
             if qn in ENUM_BASES or qn in META_BASES:
                 return True
+            if qn is None and isinstance(base.value, cst.Name) and (
+                base.value.value in self._singleton_names
+            ):
+                return True  # derives from an enum or metaclass defined above
         for kw in node.keywords:
             if kw.keyword is not None and kw.keyword.value == "metaclass" and (
                 sem.qualified_name(kw.value) in ENUM_METACLASSES
