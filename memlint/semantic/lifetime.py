@@ -869,9 +869,6 @@ class LifetimeHooks:
         super().__init__(ctx, settings)
         self.lifetime = Recorder.attach(ctx, self)
 
-    def _driving(self) -> bool:
-        return self.lifetime.driver is self
-
     def visit_Name(self, node: cst.Name) -> None:
         if self.lifetime.driver is self:
             self.lifetime.name(node)
