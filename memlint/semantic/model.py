@@ -76,6 +76,9 @@ class SemanticModel:
         self.stack: List[cst.CSTNode] = []  # set by the engine: the open nodes, root first
         self._use_counter = 0
         self.loop_depth = 0
+        # (owner scope, Use) of the Name being visited, when it was recorded as a use; lets a
+        # rule's visit_Name (which runs after the model's) find it without a second lookup.
+        self.last_use: Optional[Tuple[Scope, Use]] = None
 
     # --- resolution -------------------------------------------------------------------------
     def lookup(self, name: str) -> Optional[Scope]:
@@ -303,6 +306,7 @@ class SemanticModel:
     def visit_Name(self, node: cst.Name) -> None:
         if not self.record_uses:
             return
+        self.last_use = None
         kind, detail = _classify(node, self.stack)
         if kind is None:
             return
@@ -313,10 +317,10 @@ class SemanticModel:
         if owner is not self.scope and kind not in ("store",):
             kind, detail = "capture", ""
         self._use_counter += 1
-        owner.uses.setdefault(name, []).append(
-            Use(name, node, kind, detail, self._use_counter, self.loop_depth > 0,
-                self._parents())
-        )
+        use = Use(name, node, kind, detail, self._use_counter, self.loop_depth > 0,
+                  self._parents())
+        owner.uses.setdefault(name, []).append(use)
+        self.last_use = (owner, use)
 
     def _parents(self) -> Tuple[cst.CSTNode, ...]:
         scope = self.scope
