@@ -101,3 +101,35 @@ def test_freshness(source, fresh):
 
     _traverse(module, semantic, [P(ctx)], {})
     assert seen == [fresh]
+
+
+def _uses(source):
+    module = cst.parse_module(source)
+    semantic = SemanticModel(record_uses=True)
+    ctx = FileContext("t.py", source, semantic)
+    scopes = []
+
+    class P(Rule):
+        def leave_FunctionDef(self, node):
+            scopes.append(self.ctx.semantic.scope)
+
+        def leave_Module(self, node):
+            scopes.append(self.ctx.semantic.scope)
+
+    _traverse(module, semantic, [P(ctx)], {})
+    return scopes
+
+
+def test_unpacking_targets_are_stores():
+    (module,) = _uses("a, (b, *c) = f()\nfor i, x in g():\n    print(x)\n[y for y, z in h()]\n")
+    kinds = {n: [u.kind for u in us] for n, us in module.uses.items()}
+    assert kinds["a"] == ["store"] and kinds["b"] == ["store"] and kinds["c"] == ["store"]
+    assert kinds["i"] == ["store"] and kinds["x"] == ["store", "arg"]
+
+
+def test_nonlocal_store_belongs_to_the_enclosing_function():
+    inner, outer, _ = _uses(
+        "def outer():\n    n = 0\n    def inner():\n        nonlocal n\n        n = 1\n    return n\n"
+    )
+    assert "n" not in inner.uses
+    assert [u.kind for u in outer.uses["n"]][:2] == ["store", "capture"]

@@ -91,7 +91,9 @@ class SemanticModel:
                 continue
             if name in scope.b.globals:
                 return self.module_scope if self.module_scope.binds(name) else None
-            if scope.binds(name):
+            # `nonlocal x`: the binding is the enclosing function's, even though this scope
+            # assigns to it.
+            if scope.binds(name) and name not in scope.b.nonlocals:
                 return scope
             scope = scope.parent
             first = False
@@ -314,8 +316,14 @@ class SemanticModel:
         owner = self.lookup(name)
         if owner is None or name in owner.b.imports:
             return
-        if owner is not self.scope and kind not in ("store",):
-            kind, detail = "capture", ""
+        if owner is not self.scope:
+            # Comprehensions run on the spot; a use from a def or lambda runs whenever it
+            # is called, so it is a capture (even a `nonlocal` store).
+            scope = self.scope
+            while scope is not owner and scope.kind == "comprehension":
+                scope = scope.parent
+            if scope is not owner:
+                kind, detail = "capture", ""
         self._use_counter += 1
         use = Use(name, node, kind, detail, self._use_counter, self.loop_depth > 0,
                   self._parents())
@@ -331,6 +339,19 @@ class SemanticModel:
             if stack[i] is scope.node:
                 return tuple(stack[i:-1])
         return tuple(stack[:-1])
+
+
+def _in_unpacking_target(stack) -> bool:
+    """Is the Name at the top of `stack` an element of `a, (b, *c) = ...` or `for i, x in`?"""
+    i = len(stack) - 2
+    while i >= 1 and isinstance(stack[i], (cst.Element, cst.StarredElement, cst.Tuple, cst.List)):
+        i -= 1
+    holder, top = stack[i], stack[i + 1]
+    if top is stack[-2] or not isinstance(top, (cst.Tuple, cst.List)):
+        return False
+    if isinstance(holder, cst.AssignTarget):
+        return True
+    return isinstance(holder, (cst.For, cst.CompFor)) and holder.target is top
 
 
 def _classify(node: cst.Name, stack) -> Tuple[Optional[str], str]:
@@ -354,6 +375,8 @@ def _classify(node: cst.Name, stack) -> Tuple[Optional[str], str]:
     ):
         return "store", ""
     if isinstance(parent, (cst.For, cst.CompFor)) and parent.target is node:
+        return "store", ""
+    if isinstance(parent, (cst.Element, cst.StarredElement)) and _in_unpacking_target(stack):
         return "store", ""
     if isinstance(parent, cst.AugAssign) and parent.target is node:
         return "aug", ""
