@@ -155,8 +155,9 @@ def flow_of(semantic, stack, i: int, root_name: Optional[str] = None) -> Flow:
             grand = stack[i - 2] if i > 1 else None
             if isinstance(grand, cst.Call) and grand.func is parent:
                 if attr in VIEW_METHODS or (attr.endswith("_") and not attr.startswith("_")) or (
-                    # a shallow copy of a container shares its items; arrays copy their data
-                    attr == "copy" and (expr is not root or semantic.value_of(root).kind not in ARRAY_KINDS)
+                    # a shallow copy of a container shares its items; an array's copy (also of
+                    # a slice of it: `raw[:, :64].copy()`) owns its data
+                    attr == "copy" and (root is None or semantic.value_of(root).kind not in ARRAY_KINDS)
                 ):
                     expr, i = grand, i - 2
                     continue
