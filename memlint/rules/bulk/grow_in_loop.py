@@ -64,10 +64,12 @@ class GrowInLoop(Rule):
         numpy arrays, tensors and DataFrames cannot grow in place: each of these calls
         allocates a new object and copies the old contents into it. Over n iterations that
         is 1 + 2 + ... + n parts copied, quadratic in the loop length, and at every step the
-        old and the new accumulator are alive together, so the peak is twice the result,
-        plus the allocator fragmentation of n ever larger blocks. Appending the parts to a
-        Python list (which only stores references) and joining them once after the loop
-        copies each part exactly once.
+        old and the new accumulator are alive together, so the peak is about twice the
+        result. When the final size is known (rows of a dataset, batches of a loader with a
+        length), allocate the result once and fill it: the peak is the result itself. When it
+        is not, append the parts to a list and join them once after the loop: each part is
+        copied once instead of n times, though the join still holds the parts and the result
+        together, so the peak is about the same as growing.
     """
     example = """
         import numpy as np
@@ -79,10 +81,12 @@ class GrowInLoop(Rule):
     use_instead = """
         import numpy as np
 
-        parts = []
+        embeddings = np.empty((len(dataset), 768), dtype=np.float32)
+        start = 0
         for batch in loader:
-            parts.append(encode(batch))
-        embeddings = np.concatenate(parts)
+            out = encode(batch)
+            embeddings[start:start + len(out)] = out
+            start += len(out)
     """
     limits = """
         Only a loop body counts (not its `else:` clause, and a function defined inside the
