@@ -1,5 +1,11 @@
 """source -> FileResult: prefilter, parse once, one traversal for all rules, positions for
 reported nodes only, suppression. `lint_source` never raises.
+
+Hostile input: undecodable bytes and null bytes are MEM001; nesting that could crash the
+native parser is refused from the raw text first (memlint.guard: MEM001 or MEM004); deep
+but safe code is parsed and analysed in a thread with room to recurse (memlint.deep), and
+so is any file whose analysis runs out of recursion here; a rule that raises loses only its
+own findings (MEM002 names it).
 """
 
 from __future__ import annotations
@@ -138,10 +144,6 @@ def _syntax_error(result: FileResult, path: str, line: int, col: int, message: s
                                          f"SyntaxError: {message}", "syntax-error"))
 
 
-class _NeedsRoom(Exception):
-    """Raised when the analysis ran out of recursion: run it again with room (memlint.deep)."""
-
-
 def _lint(source, path, rules, options, result: FileResult, syntax_check: bool = False) -> None:
     if isinstance(source, (bytes, bytearray)):
         try:
@@ -177,7 +179,7 @@ def _lint(source, path, rules, options, result: FileResult, syntax_check: bool =
     kept = len(result.diagnostics)
     try:
         _analyse(source, path, rules, options, result, False)
-    except (_NeedsRoom, RecursionError):
+    except RecursionError:  # out of room here: analyse again from scratch, with room
         del result.diagnostics[kept:]
         result.status = "ok"
         deep.run(_analyse, source, path, rules, options, result, True)
@@ -214,6 +216,12 @@ def _parse(source: str, path: str, result: FileResult) -> Optional[cst.Module]:
         if cpython is not None and cpython.lineno:
             _syntax_error(result, path, cpython.lineno, (cpython.offset or 1) - 1,
                           cpython.msg or str(cpython))
+        elif cpython is None:  # valid Python that libcst cannot read: say so
+            at = re.search(r"error at (\d+):(\d+)", e.message)  # raw_line/raw_column are vaguer
+            line, col = (int(at.group(1)), int(at.group(2))) if at else (e.raw_line, e.raw_column)
+            _syntax_error(result, path, line, col,
+                          f"{e.message} (memlint's parser, libcst, cannot read this code; "
+                          f"Python {sys.version_info[0]}.{sys.version_info[1]} can)")
         else:
             _syntax_error(result, path, e.raw_line, e.raw_column, e.message)
     except MemoryError:

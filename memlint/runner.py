@@ -88,25 +88,19 @@ def _walk(top: str, settings: Settings, run: Run) -> Iterator[str]:
         for entry in entries:
             full = os.path.join(folder, entry.name)
             try:
-                is_dir = entry.is_dir(follow_symlinks=False)
-            except OSError:
-                is_dir = False
-            if is_dir:
-                if not settings.is_excluded(full):
-                    subfolders.append(full)
-                continue
-            if not entry.name.endswith(".py"):
-                continue
-            try:
-                is_file = entry.is_file()  # follows a link to a file
-            except OSError:
-                is_file = False
-            if is_file:
-                if not settings.is_excluded(full):
-                    yield full
-            elif entry.is_symlink() and not os.path.exists(full):
-                run.warnings.append(f"{full}: broken symbolic link, skipped")
-            # else a FIFO, socket or device named *.py: never opened (reading may block)
+                if entry.is_dir(follow_symlinks=False):
+                    if not settings.is_excluded(full):
+                        subfolders.append(full)
+                elif not entry.name.endswith(".py"):
+                    continue
+                elif entry.is_file():  # follows a link to a file
+                    if not settings.is_excluded(full):
+                        yield full
+                elif entry.is_symlink() and not os.path.exists(full):
+                    run.warnings.append(f"{full}: broken symbolic link, skipped")
+                # else a link to a folder, a FIFO, a socket or a device: never opened
+            except OSError as e:  # gone or unreadable since the folder was listed
+                run.warnings.append(f"{full}: {e.strerror or e}, skipped")
         # Sorted, depth first: files of a folder, then its subfolders in name order.
         stack.extend(reversed(subfolders))
 

@@ -186,7 +186,7 @@ def test_cli_walks_hostile_tree(tree, walked):
 def test_cli_warns_about_links_and_skips_fifos(tree, walked):
     err = walked.stderr
     assert "broken_link.py: broken symbolic link, skipped" in err
-    assert "link_loop.py: broken symbolic link, skipped" in err
+    assert any("link_loop.py: " in line and line.endswith(", skipped") for line in err.splitlines())
     assert "fifo.py" not in walked.stdout + err  # never opened: reading it would block
     assert "notebook.ipynb" not in walked.stdout  # a walk takes *.py only
 
