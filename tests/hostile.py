@@ -86,12 +86,11 @@ def _build() -> Dict[str, Tuple[bytes, Set[Tuple[int, str]]]]:
 
 FILES = _build()
 GOOD = {name for name, (_, expected) in FILES.items() if any(c == "MEM101" for _, c in expected)}
-# Names a directory walk must warn about, and how a walk must treat them.
-SPECIAL = ("paths/broken_link.py", "paths/link_loop.py", "paths/fifo.py")
 
 
-def make_tree(root: Path) -> Path:
-    """Write FILES under root/hostile and add the special paths (links, FIFO)."""
+def make_tree(root: Path, fifo: bool = True) -> Path:
+    """Write FILES under root/hostile and add the special paths (links, and a FIFO unless
+    `fifo` is false: flake8 and pylint would open it and wait forever)."""
     top = root / "hostile"
     for name, (data, _) in FILES.items():
         path = top / name
@@ -100,7 +99,7 @@ def make_tree(root: Path) -> Path:
     paths = top / "paths"
     os.symlink("does-not-exist.py", paths / "broken_link.py")
     os.symlink("link_loop.py", paths / "link_loop.py")
-    if hasattr(os, "mkfifo"):
+    if fifo and hasattr(os, "mkfifo"):
         os.mkfifo(paths / "fifo.py")
     return top
 
