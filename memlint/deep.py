@@ -27,10 +27,13 @@ STACK_SIZES = (512 << 20, 128 << 20, 32 << 20)
 RECURSION_LIMIT = 200_000
 
 _LOCK = threading.Lock()
+_NAME = "memlint-deep"
 
 
 def run(fn: Callable[..., Any], *args: Any) -> Any:
     """fn(*args) with a large stack and a high recursion limit; its exception propagates."""
+    if threading.current_thread().name == _NAME:  # already roomy: no second thread, no deadlock
+        return fn(*args)
     box: dict = {}
 
     def target() -> None:
@@ -62,7 +65,7 @@ def _start(target: Callable[[], None]):
         except (ValueError, RuntimeError):  # size not supported on this platform
             continue
         try:
-            thread = threading.Thread(target=target, name="memlint-deep", daemon=True)
+            thread = threading.Thread(target=target, name=_NAME, daemon=True)
             thread.start()
             return thread
         except (RuntimeError, MemoryError):  # "can't start new thread"

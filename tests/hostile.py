@@ -26,7 +26,7 @@ def _build() -> Dict[str, Tuple[bytes, Set[Tuple[int, str]]]]:
     f["syntax/syntax_error_no_trigger.py"] = (b"def f(:\n    pass\n", {(1, "MEM001")})
     f["syntax/python2.py"] = (IMPORT + b"print 'hello'\nexec 'x = 1'\n" + READ, {(2, "MEM001")})
     f["syntax/unterminated_string.py"] = (IMPORT + b"x = 'abc\n" + READ, {(2, "MEM001")})
-    f["syntax/unterminated_triple.py"] = (IMPORT + b'x = """abc\n' + READ, {(2, "MEM001")})
+    f["syntax/unterminated_triple.py"] = (IMPORT + READ + b'x = """abc\n', {(3, "MEM001")})
     f["syntax/unexpected_indent.py"] = (IMPORT + b"def f():\n  x = 1\n    y = 2\n", {(4, "MEM001")})
     f["syntax/bad_dedent.py"] = (IMPORT + b"def f():\n    x = 1\n  y = 2\n", {(4, "MEM001")})
     f["syntax/tabs_and_spaces.py"] = (IMPORT + b"if x:\n\tif y:\n        pass\n", {(4, "MEM001")})

@@ -91,6 +91,10 @@ def test_positions_of_deep_trees():
     assert positions[id(call)] == ((5004, 8), (5004, 12))
 
 
+def test_deep_run_nests_without_deadlock():
+    assert deep.run(deep.run, deep.run, lambda: 42) == 42
+
+
 def test_recursion_limit_and_codegen_are_restored():
     limit = sys.getrecursionlimit()
     codegen = cst.CSTNode._codegen
