@@ -88,20 +88,23 @@ class Refusal:
 
 def _fstring_nesting(body: str) -> int:
     """Deepest nesting inside an f-string's replacement fields (brackets count BRACKET_WEIGHT)."""
-    depth = best = chain = 0
+    depth = best = chain = outer = 0
     saved: List[int] = []
     for tok in _FSTRING_TOKEN.findall(body):
         if tok in "{([":
             saved.append(chain)
+            outer += chain
             chain = 0
             depth += 1
         elif tok in "})]":
             if depth:
                 depth -= 1
-                chain = saved.pop() + 1
+                chain = saved.pop()
+                outer -= chain
+                chain += 1
         elif depth:
             chain += 1
-        est = sum(saved) + chain + depth * BRACKET_WEIGHT
+        est = outer + chain + depth * BRACKET_WEIGHT
         if est > best:
             best = est
     return best
