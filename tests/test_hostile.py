@@ -340,3 +340,14 @@ def test_deep_folder_tree_walks_without_recursion(tmp_path):
     r = run([sys.executable, "-c", code, str(tmp_path)], cwd=str(tmp_path))
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ["1", "200"]
+
+
+def test_rule_triggers_cannot_go_quadratic():
+    """A trigger is searched in every file's raw text. A wildcard that runs to the end of the
+    line (`[^\\n]*`, `.*`) before more pattern rescans the line from every start position:
+    a long minified line then takes minutes. Anchor triggers on literal text instead."""
+    import re
+
+    unbounded = re.compile(r"\.[*+]|\[\^[^\]]*\][*+]|\\S[*+]")
+    slow = [(r.code, r.triggers) for r in registry.all_rules() if r.triggers and unbounded.search(r.triggers)]
+    assert not slow, slow
