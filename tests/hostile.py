@@ -77,9 +77,10 @@ def _build() -> Dict[str, Tuple[bytes, Set[Tuple[int, str]]]]:
     f["size/deep_unary.py"] = (IMPORT + b"x = " + b"-" * 100_000 + b"a\n" + READ, {(2, "MEM004")})
     f["size/huge_elif_chain.py"] = (
         IMPORT + b"if a:\n    pass\n" + b"elif a:\n    pass\n" * 20000, {(6004, "MEM004")})
-    f["size/deep_fstring.py"] = (IMPORT + b'x = f"{' + b"(" * 300_000 + b"1" + b")" * 300_000 + b'}"\n' + READ,
-                                 {(2, "MEM004")})
-    f["size/long_minified_line.py"] = (b"# " + b"for x in y " * 50_000 + b"\n", set())  # no trigger may rescan it
+    f["size/deep_fstring.py"] = (
+        IMPORT + b'x = f"{' + b"(" * 300_000 + b"1" + b")" * 300_000 + b'}"\n' + READ, {(2, "MEM004")})
+    # No rule's trigger may rescan this line from every `for` (quadratic).
+    f["size/long_minified_line.py"] = (b"# " + b"for x in y " * 50_000 + b"\n", set())
     # --- paths --------------------------------------------------------------------------------
     f["paths/folder.py/inner.py"] = (IMPORT + READ, {(2, "MEM101")})
     f["paths/notebook.ipynb"] = (b'{"cells": [{"source": ["import pandas as pd"]}]}', set())

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 
 import libcst as cst
@@ -234,8 +235,6 @@ def test_cli_syntax_error_is_one_diagnostic(tree):
 def test_cli_stdin_hostile_bytes():
     r = run(memlint_command() + ["check", "-"], input="")  # empty standard input
     assert r.returncode == 0
-    import subprocess
-
     p = subprocess.run(memlint_command() + ["check", "-", "--stdin-filename", "x.py"],
                        input=b"import pandas as pd\x00\n\xff\xfe", capture_output=True, timeout=300)
     assert p.returncode == 1 and b"MEM001" in p.stdout and b"Traceback" not in p.stderr
