@@ -56,6 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    for stream in (sys.stdout, sys.stderr):  # a path with undecodable bytes must still print
+        if hasattr(stream, "reconfigure"):
+            try:
+                stream.reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):  # pragma: no cover - a closed or odd stream
+                pass
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -101,9 +107,11 @@ def cmd_check(args) -> int:
         data = sys.stdin.buffer.read()
         run = Run()
         if not (args.stdin_filename and settings.is_excluded(args.stdin_filename)):
-            run.results.append(lint_source(data, name, settings.rules_for(name), settings.rule_options))
+            run.results.append(lint_source(data, name, settings.rules_for(name), settings.rule_options,
+                                           syntax_check=True))
     else:
         run = lint_paths(paths, settings)
+    run.settle()
     diagnostics = run.diagnostics
     out = FORMATS[args.output_format](diagnostics)
     if out:

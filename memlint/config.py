@@ -62,7 +62,7 @@ class Settings:
         if self.root is not None:
             try:
                 return p.resolve().relative_to(self.root.resolve()).as_posix()
-            except (ValueError, OSError):
+            except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop
                 pass
         return p.as_posix()
 

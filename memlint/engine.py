@@ -1,5 +1,11 @@
 """source -> FileResult: prefilter, parse once, one traversal for all rules, positions for
 reported nodes only, suppression. `lint_source` never raises.
+
+Hostile input: undecodable bytes and null bytes are MEM001; nesting that could crash the
+native parser is refused from the raw text first (memlint.guard: MEM001 or MEM004); deep
+but safe code is parsed and analysed in a thread with room to recurse (memlint.deep), and
+so is any file whose analysis runs out of recursion here; a rule that raises loses only its
+own findings (MEM002 names it).
 """
 
 from __future__ import annotations
@@ -10,13 +16,15 @@ import io
 import re
 import sys
 import tokenize
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Type
+import warnings
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Type
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState  # noqa: F401 - base of the state below
 from libcst.metadata.position_provider import PositionProvidingCodegenState
 
-from memlint.model import INTERNAL_ERROR, SYNTAX_ERROR, Diagnostic, FileResult
+from memlint import deep, guard
+from memlint.model import INTERNAL_ERROR, SYNTAX_ERROR, TOO_COMPLEX, Diagnostic, FileResult
 from memlint.rule import Rule
 from memlint.semantic import SemanticModel
 from memlint.suppress import Suppressions
@@ -29,6 +37,7 @@ _SKIPPED_FIELDS = frozenset(
     "whitespace".split()
 )
 _FIELDS: Dict[type, Tuple[str, ...]] = {}
+_ONLY_AST = 0x400  # ast.PyCF_ONLY_AST, without importing ast
 
 
 def _child_fields(cls: type) -> Tuple[str, ...]:
@@ -96,12 +105,20 @@ def lint_source(
     path: str = "<stdin>",
     rules: Sequence[Type[Rule]] = (),
     options: Optional[Dict[str, dict]] = None,
+    syntax_check: bool = False,
 ) -> FileResult:
-    """Lint one file's text (str) or bytes with `rules`. Never raises."""
+    """Lint one file's text (str) or bytes with `rules`. Never raises.
+
+    A file no rule's trigger matches is not parsed; with `syntax_check` it is still checked
+    for syntax errors (MEM001), as the CLI wants. The flake8 and pylint plugins leave it
+    off: their hosts report syntax errors themselves.
+    """
     result = FileResult(path)
     try:
-        _lint(source, path, rules, options or {}, result)
-    except Exception as e:  # a bug of memlint's own: say so, never crash the host
+        _lint(source, path, rules, options or {}, result, syntax_check)
+    except KeyboardInterrupt:
+        raise
+    except BaseException as e:  # a bug of memlint's own: say so, never crash the host
         result.status = "error"
         result.diagnostics.append(
             Diagnostic(path, 1, 0, INTERNAL_ERROR, f"internal error in memlint: {_describe(e)}",
@@ -112,7 +129,12 @@ def lint_source(
 
 
 def _describe(e: BaseException) -> str:
-    text = str(e).splitlines()[0] if str(e) else ""
+    # str() of an exception may itself fail: a KeyError holding a deep node recurses in repr.
+    try:
+        text = str(e)
+    except BaseException:
+        text = ""
+    text = text.splitlines()[0][:200] if text else ""
     return f"{type(e).__name__}: {text}" if text else type(e).__name__
 
 
@@ -122,7 +144,7 @@ def _syntax_error(result: FileResult, path: str, line: int, col: int, message: s
                                          f"SyntaxError: {message}", "syntax-error"))
 
 
-def _lint(source, path, rules, options, result: FileResult) -> None:
+def _lint(source, path, rules, options, result: FileResult, syntax_check: bool = False) -> None:
     if isinstance(source, (bytes, bytearray)):
         try:
             source = decode(bytes(source))
@@ -134,27 +156,112 @@ def _lint(source, path, rules, options, result: FileResult) -> None:
                       "source code cannot contain null bytes")
         return
     rules = active_rules(source, rules)
-    if not rules:
+    if not rules and not syntax_check:
         result.status = "skipped"
         return
+    # Nesting that could overflow the parser's C stack is refused before parsing.
+    refusal, nesting = guard.scan(source)
+    if refusal is not None:
+        if refusal.syntax_error:
+            _syntax_error(result, path, refusal.line, refusal.col, refusal.message)
+        else:
+            _too_complex(result, path, refusal.line, refusal.col, refusal.message)
+        return
+    if not rules:
+        result.status = "skipped"
+        if _cpython_syntax_error(source, path) is not None:
+            # CPython's grammar is the running interpreter's: libcst has the last word.
+            deep.run(_parse, source, path, result)
+        return
+    if nesting > guard.INLINE_NESTING:
+        deep.run(_analyse, source, path, rules, options, result, True)
+        return
+    kept = len(result.diagnostics)
     try:
-        module = cst.parse_module(source)
-    except cst.ParserSyntaxError as e:
-        _syntax_error(result, path, e.raw_line, e.raw_column, e.message)
-        return
-    except (RecursionError, MemoryError, ValueError, SyntaxError, TypeError) as e:
-        _syntax_error(result, path, 1, 0, f"could not be parsed ({_describe(e)})")
-        return
-    except Exception as e:  # the native parser raises plain exceptions on some inputs
-        _syntax_error(result, path, 1, 0, f"could not be parsed ({_describe(e)})")
-        return
+        _analyse(source, path, rules, options, result, False)
+    except RecursionError:  # out of room here: analyse again from scratch, with room
+        del result.diagnostics[kept:]
+        result.status = "ok"
+        deep.run(_analyse, source, path, rules, options, result, True)
 
+
+def _too_complex(result: FileResult, path: str, line: int, col: int, message: str) -> None:
+    result.status = "too-complex"
+    result.diagnostics.append(Diagnostic(path, max(line, 1), max(col, 0), TOO_COMPLEX,
+                                         message, "too-complex"))
+
+
+def _cpython_syntax_error(source: str, path: str) -> Optional[SyntaxError]:
+    """CPython's own verdict (its parser only, no code generation); None if it parses.
+
+    Only called on source memlint.guard let through, which CPython's parser handles safely.
+    """
+    try:
+        with warnings.catch_warnings():  # invalid escapes and the like: not our business
+            warnings.simplefilter("ignore")
+            compile(source, path, "exec", _ONLY_AST, dont_inherit=True)
+    except SyntaxError as e:
+        return e
+    except (MemoryError, RecursionError, ValueError) as e:  # "too complex" for CPython
+        return SyntaxError(_describe(e))
+    return None
+
+
+def _parse(source: str, path: str, result: FileResult) -> Optional[cst.Module]:
+    try:
+        return cst.parse_module(source)
+    except cst.ParserSyntaxError as e:
+        # CPython's message, when it agrees, says more than the parser's.
+        cpython = _cpython_syntax_error(source, path)
+        if cpython is not None and cpython.lineno:
+            _syntax_error(result, path, cpython.lineno, (cpython.offset or 1) - 1,
+                          cpython.msg or str(cpython))
+        elif cpython is None:  # valid Python that libcst cannot read: say so
+            at = re.search(r"error at (\d+):(\d+)", e.message)  # raw_line/raw_column are vaguer
+            line, col = (int(at.group(1)), int(at.group(2))) if at else (e.raw_line, e.raw_column)
+            _syntax_error(result, path, line, col,
+                          f"{e.message} (memlint's parser, libcst, cannot read this code; "
+                          f"Python {sys.version_info[0]}.{sys.version_info[1]} can)")
+        else:
+            _syntax_error(result, path, e.raw_line, e.raw_column, e.message)
+    except MemoryError:
+        _too_complex(result, path, 1, 0, "not enough memory to parse this file; memlint does not analyse it")
+    except RecursionError:
+        _too_complex(result, path, 1, 0, "nested too deeply to parse; memlint does not analyse it")
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as e:  # the native parser's panics derive from BaseException
+        # Whether the file is Python decides between a syntax error and a parser bug.
+        cpython = _cpython_syntax_error(source, path)
+        if cpython is not None:
+            _syntax_error(result, path, cpython.lineno or 1, (cpython.offset or 1) - 1,
+                          cpython.msg or str(cpython))
+            return None
+        result.status = "error"
+        result.diagnostics.append(Diagnostic(
+            path, 1, 0, INTERNAL_ERROR,
+            f"internal error in memlint: the parser failed on this file ({_describe(e)})",
+            "internal-error"))
+    return None
+
+
+def _analyse(source, path, rules, options, result: FileResult, roomy: bool) -> None:
+    """Parse, traverse, position and suppress. Without room (`roomy` false) running out of
+    recursion raises, so the caller can run this again in memlint.deep."""
+    module = _parse(source, path, result)
+    if module is None:
+        return
     needs_uses = any("uses" in r.needs for r in rules)
     semantic = SemanticModel(record_uses=needs_uses)
     ctx = FileContext(path, source, semantic)
-    instances = [r(ctx, options.get(r.code)) for r in rules]
-    failed: Dict[Rule, BaseException] = {}
-    _traverse(module, semantic, instances, failed)
+    instances = []
+    failed: Dict[Any, BaseException] = {}
+    for r in rules:
+        try:
+            instances.append(r(ctx, options.get(r.code)))
+        except Exception as e:  # a rule that cannot even start loses only its own findings
+            failed[r] = e
+    _traverse(module, semantic, instances, failed, roomy)
 
     for rule, exc in failed.items():
         result.diagnostics.append(
@@ -182,7 +289,8 @@ def _lint(source, path, rules, options, result: FileResult) -> None:
         )
 
 
-def _traverse(module: cst.Module, semantic: SemanticModel, rules: List[Rule], failed: dict) -> None:
+def _traverse(module: cst.Module, semantic: SemanticModel, rules: List[Rule], failed: dict,
+              roomy: bool = True) -> None:
     """One depth-first walk over the tree, iterative so deep nesting cannot overflow the stack.
 
     For each node, the semantic model's visit hook runs first, then the rules'; leave hooks
@@ -215,6 +323,10 @@ def _traverse(module: cst.Module, semantic: SemanticModel, rules: List[Rule], fa
                 continue
             try:
                 fn(node)
+            except RecursionError:
+                if owner is None or not roomy:
+                    raise  # without room: the whole file is analysed again, with room
+                failed[owner] = sys.exc_info()[1]
             except Exception as e:
                 if owner is None:
                     raise

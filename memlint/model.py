@@ -12,11 +12,13 @@ from typing import Tuple
 SYNTAX_ERROR = "MEM001"
 INTERNAL_ERROR = "MEM002"
 READ_ERROR = "MEM003"
+TOO_COMPLEX = "MEM004"  # nested too deeply (or too large) to analyse safely; not analysed
 
 ENGINE_CODES = {
     SYNTAX_ERROR: "syntax-error",
     INTERNAL_ERROR: "internal-error",
     READ_ERROR: "read-error",
+    TOO_COMPLEX: "too-complex",
 }
 
 
@@ -40,7 +42,8 @@ class FileResult:
     """What linting one file produced.
 
     status is "ok" (parsed and checked), "skipped" (no rule could match, so it was never
-    parsed, or it was excluded), "syntax-error" or "error" (unreadable). `diagnostics`
+    parsed, or it was excluded), "syntax-error", "too-complex" (not analysed, MEM004) or
+    "error" (unreadable, or an internal error). `diagnostics`
     holds rule findings and engine diagnostics (syntax, internal and read errors) alike.
     """
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, List, Optional, Tuple
+from typing import Iterator, List, Optional, Set, Tuple
 
 from memlint.config import Settings
 from memlint.engine import lint_source
@@ -17,6 +17,7 @@ class Run:
     results: List[FileResult] = field(default_factory=list)
     errors: List[str] = field(default_factory=list)  # requested paths that cannot be read
     warnings: List[str] = field(default_factory=list)
+    requested: Set[str] = field(default_factory=set)  # files named on the command line
 
     @property
     def diagnostics(self) -> List[Diagnostic]:
@@ -24,9 +25,30 @@ class Run:
         out.sort(key=Diagnostic.sort_key)
         return out
 
+    def settle(self) -> None:
+        """Files that vanished become warnings; a requested file that cannot be read, an error."""
+        kept = []
+        for r in self.results:
+            if r.status == "vanished":
+                if r.path in self.requested:
+                    self.errors.append(f"{r.path}: vanished before it could be read")
+                else:
+                    self.warnings.append(f"{r.path}: vanished while linting, skipped")
+                continue
+            if r.status == "error" and r.path in self.requested:
+                for d in r.diagnostics:
+                    if d.code == READ_ERROR:
+                        self.errors.append(f"{r.path}: {d.message}")
+            kept.append(r)
+        self.results = kept
+
 
 def discover(paths: List[str], settings: Settings, run: Run) -> Iterator[str]:
-    """Yield the Python files under `paths`, in a stable order, honouring excludes."""
+    """Yield the Python files under `paths`, in a stable order, honouring excludes.
+
+    A path given explicitly that does not exist or cannot be read is an error (exit 2);
+    what a directory walk meets (unreadable folders, broken links) is a warning.
+    """
     for p in paths:
         if not os.path.lexists(p):
             run.errors.append(f"{p}: no such file or directory")
@@ -36,38 +58,67 @@ def discover(paths: List[str], settings: Settings, run: Run) -> Iterator[str]:
                 continue
             yield from _walk(p, settings, run)
         elif os.path.isfile(p):
-            if not settings.is_excluded(p):
-                yield p
+            if settings.is_excluded(p):
+                continue
+            if p.endswith(".ipynb"):
+                run.warnings.append(f"{p}: notebooks are not supported; skipped")
+                continue
+            run.requested.add(p)
+            yield p
+        elif os.path.islink(p) and not os.path.exists(p):
+            run.errors.append(f"{p}: broken symbolic link")
         else:
             run.errors.append(f"{p}: not a regular file or directory")
 
 
 def _walk(top: str, settings: Settings, run: Run) -> Iterator[str]:
-    def onerror(e: OSError) -> None:
-        run.warnings.append(f"{e.filename}: cannot read directory: {e.strerror}")
-
-    for dirpath, dirnames, filenames in os.walk(top, onerror=onerror):
-        dirnames[:] = sorted(d for d in dirnames if not settings.is_excluded(os.path.join(dirpath, d)))
-        for name in sorted(filenames):
-            if name.endswith(".py"):
-                full = os.path.join(dirpath, name)
-                if os.path.isfile(full) and not settings.is_excluded(full):
-                    yield full
-                elif not os.path.exists(full):
+    """Depth-first, sorted, without following links to folders; iterative, so that no depth
+    of folders can exhaust the recursion limit (os.walk recurses before Python 3.12)."""
+    stack = [top]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as e:
+            message = f"{folder}: cannot read directory: {e.strerror or e}"
+            (run.errors if folder == top else run.warnings).append(message)
+            continue
+        subfolders = []
+        for entry in entries:
+            full = os.path.join(folder, entry.name)
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if not settings.is_excluded(full):
+                        subfolders.append(full)
+                elif not entry.name.endswith(".py"):
+                    continue
+                elif entry.is_file():  # follows a link to a file
+                    if not settings.is_excluded(full):
+                        yield full
+                elif entry.is_symlink() and not os.path.exists(full):
                     run.warnings.append(f"{full}: broken symbolic link, skipped")
+                # else a link to a folder, a FIFO, a socket or a device: never opened
+            except OSError as e:  # gone or unreadable since the folder was listed
+                run.warnings.append(f"{full}: {e.strerror or e}, skipped")
+        # Sorted, depth first: files of a folder, then its subfolders in name order.
+        stack.extend(reversed(subfolders))
 
 
 def lint_file(path: str, settings: Settings, rules=None) -> FileResult:
     try:
         with open(path, "rb") as f:
             data = f.read()
+    except FileNotFoundError:
+        return FileResult(path, "vanished")  # deleted since it was found: Run.settle()
     except OSError as e:
         result = FileResult(path, "error")
         result.diagnostics.append(
             Diagnostic(path, 1, 0, READ_ERROR, f"cannot read file: {e.strerror or e}", "read-error")
         )
         return result
-    return lint_source(data, path, settings.rules_for(path, rules), settings.rule_options)
+    return lint_source(data, path, settings.rules_for(path, rules), settings.rule_options,
+                       syntax_check=True)
 
 
 def lint_paths(paths: List[str], settings: Settings) -> Run:

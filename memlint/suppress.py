@@ -44,12 +44,17 @@ class Suppressions:
         return code in codes or code.startswith(tuple(codes))
 
 
+# Lines as Python's tokenizer counts them: str.splitlines() also splits at form feeds and
+# other separators that are not line ends in Python source.
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
 def _noqa_line_mapping(source: str) -> Dict[int, str]:
-    lines = source.splitlines(keepends=True)
+    lines = _LINE.findall(source)
     out: Dict[int, str] = {}
     min_line, max_line = len(lines) + 2, -1
     try:
-        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        for tok in tokenize.generate_tokens(io.StringIO(source, newline=None).readline):
             if tok.type in (tokenize.ENDMARKER, tokenize.DEDENT):
                 continue
             min_line = min(min_line, tok.start[0])

@@ -130,7 +130,8 @@ class MaterializedIteration(Rule):
         "def list(x):\n    return x\nfor i in list(range(3)):\n    pass\n",
         "for x in [y for y in items]:\n    items.remove(x)\n",
     )
-    triggers = r"\bfor\b[^\n]*\bin\s+(?:\[|list\s*\()"
+    # Not `for [^\n]* in ...`: each `for` of a long line would rescan the line (quadratic).
+    triggers = r"\bin\s+(?:\[|list\s*\()"
 
     def visit_For(self, node: cst.For) -> None:
         it = node.iter
