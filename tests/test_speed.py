@@ -186,3 +186,32 @@ def test_parse_gives_the_same_tree():
 
 def test_settings_default_to_caching():
     assert Settings().cache is True
+
+
+# --- text triggers --------------------------------------------------------------------------
+
+def _snippets():
+    from memlint import registry
+
+    for path in sorted(FIXTURES.glob("*.py")):
+        yield path.name, path.read_text(encoding="utf-8")
+    for rule in registry.all_rules():
+        for i, s in enumerate((rule.example, rule.use_instead) + tuple(rule.invalid) + tuple(rule.valid)):
+            yield f"{rule.code}-{i}", s
+
+
+def test_triggers_never_hide_a_finding(monkeypatch):
+    """A rule's text trigger may only skip files where the rule would find nothing."""
+    import textwrap
+
+    from memlint import registry
+    from memlint.engine import lint_source
+    from memlint.rule import Rule
+
+    rules = registry.select_rules(["ALL"])
+    cases = list(_snippets())
+    with_triggers = [lint_source(textwrap.dedent(s), name, rules).diagnostics for name, s in cases]
+    monkeypatch.setattr(Rule, "trigger_pattern", classmethod(lambda cls: None))
+    without = [lint_source(textwrap.dedent(s), name, rules).diagnostics for name, s in cases]
+    hidden = [(name, d) for (name, _), a, b in zip(cases, with_triggers, without) for d in b if d not in a]
+    assert not hidden, hidden
