@@ -15,8 +15,8 @@ from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Ty
 import libcst as cst
 from libcst._nodes.base import CSTNode as _CSTNode
 
-from memlint.positions import full_positions, locate
 from memlint.model import INTERNAL_ERROR, SYNTAX_ERROR, Diagnostic, FileResult
+from memlint.positions import full_positions, locate
 from memlint.rule import Rule
 from memlint.semantic import SemanticModel
 from memlint.suppress import Suppressions
