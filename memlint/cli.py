@@ -8,10 +8,11 @@ import sys
 from typing import List, Optional
 
 from memlint import __version__, registry
-from memlint.config import ConfigError, Settings, check_selectors, load, with_overrides
+from memlint.config import ConfigError, Settings, load, with_overrides
 from memlint.docs import render_rule
 from memlint.engine import lint_source
-from memlint.output import FORMATS
+from memlint.frontend import apply_overrides
+from memlint.output import FORMATS, STRUCTURED, statistics
 from memlint.parallel import default_jobs
 from memlint.runner import Run, lint_paths
 
@@ -58,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--no-cache", action="store_true",
                        help="do not read or write the results cache (.memlint_cache/)")
     check.add_argument("-q", "--quiet", action="store_true", help="do not print the summary line")
+    check.add_argument("--statistics", action="store_true",
+                       help="print how many findings each rule produced (on stderr for json and sarif)")
 
     rules = sub.add_parser("rules", help="list every rule")
     rules.add_argument("--output-format", default="text", choices=["text", "json"])
@@ -93,21 +96,11 @@ def main(argv: Optional[List[str]] = None) -> int:
 def settings_from_args(args, paths: List[str]) -> Settings:
     anchor = [args.stdin_filename] if (paths == ["-"] and args.stdin_filename) else [p for p in paths if p != "-"]
     settings = load(anchor, args.config)
-    for flag in ("select", "extend_select", "ignore"):
-        value = getattr(args, flag)
-        if value is not None:
-            check_selectors(value, "--" + flag.replace("_", "-"))
-    overrides = dict(ignore=args.ignore)
-    if args.select is not None:
-        # As in ruff, a --select on the command line starts the selection afresh: the
-        # configuration's select, ignore and extend-select no longer apply.
-        overrides.update(select=args.select, ignore=args.ignore or [], extend_select=[])
-    if args.extend_select is not None:
-        base = [] if args.select is not None else list(settings.extend_select)
-        overrides["extend_select"] = base + args.extend_select
+    # As in ruff, a --select on the command line starts the selection afresh: the
+    # configuration's select, ignore and extend-select no longer apply.
+    settings = apply_overrides(settings, args.select, args.extend_select, args.ignore)
     if args.exclude is not None:
-        overrides["exclude"] = args.exclude
-    settings = with_overrides(settings, **overrides)
+        settings = with_overrides(settings, exclude=args.exclude)
     if args.extend_exclude:
         settings.exclude = list(settings.exclude) + args.extend_exclude
     return settings
@@ -132,6 +125,8 @@ def cmd_check(args) -> int:
     if out:
         sys.stdout.write(out)
         sys.stdout.flush()
+    if args.statistics:
+        (sys.stderr if args.output_format in STRUCTURED else sys.stdout).write(statistics.render(diagnostics))
     for w in run.warnings:
         print(f"memlint: warning: {w}", file=sys.stderr)
     for e in run.errors:

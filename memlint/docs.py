@@ -1,11 +1,21 @@
-"""Rule documentation rendered from the registry record: `memlint rule CODE` and docs/rules.md."""
+"""Rule documentation rendered from the registry record: `memlint rule CODE` and docs/rules.md.
+
+Regenerate docs/rules.md with `python -m memlint.docs` (`--check` only compares).
+"""
 
 from __future__ import annotations
 
+import argparse
+import sys
 import textwrap
-from typing import List, Type
+from pathlib import Path
+from typing import List, Optional, Sequence, Type
 
+from memlint import evidence
 from memlint.rule import Rule
+
+RULES_MD = Path(__file__).resolve().parent.parent / "docs" / "rules.md"
+REGENERATE = "python -m memlint.docs"
 
 FIX_TEXT = {
     "none": "No autofix is offered.",
@@ -18,15 +28,19 @@ def _block(code: str) -> str:
     return "```python\n" + textwrap.dedent(code).strip("\n") + "\n```"
 
 
-def render_rule(rule: Type[Rule], heading: str = "#") -> str:
+def render_rule(rule: Type[Rule], heading: str = "#", evidence_link: str = "docs/evidence.md") -> str:
     parts: List[str] = [f"{heading} {rule.code} {rule.name}", ""]
     state = "on" if rule.default else "off"
     parts.append(f"{rule.summary}  ")
     parts.append(f"Default: **{state}** · pylint: `{rule.pylint_id}` / `{rule.name}`")
     parts.append("")
+    why = textwrap.dedent(rule.why).strip()
+    measured = evidence.sentence(rule.code, evidence_link)
+    if measured:
+        why += "\n\n" + measured
     sections = [
         ("What it does", textwrap.dedent(rule.what).strip()),
-        ("Why is this bad?", textwrap.dedent(rule.why).strip()),
+        ("Why is this bad?", why),
         ("Example", _block(rule.example)),
         ("Use instead", _block(rule.use_instead)),
         ("Fix", FIX_TEXT[rule.fix]),
@@ -43,3 +57,65 @@ def render_rule(rule: Type[Rule], heading: str = "#") -> str:
     for title, body in sections:
         parts += [f"{heading}# {title}", "", body, ""]
     return "\n".join(parts).rstrip() + "\n"
+
+
+def _anchor(rule: Type[Rule]) -> str:
+    """GitHub's anchor for the rule's heading."""
+    return f"{rule.code}-{rule.name}".lower()
+
+
+def render_rules_markdown(rules: Optional[Sequence[Type[Rule]]] = None) -> str:
+    """docs/rules.md: an index, then every rule's documentation, all from the registry."""
+    if rules is None:
+        from memlint import registry
+
+        rules = registry.all_rules()
+    parts = [
+        "# Rules",
+        "",
+        f"<!-- Generated from the rule registry by `{REGENERATE}`; do not edit. -->",
+        "",
+        "Each rule's documentation, as `memlint rule CODE` prints it. Every example is one of the",
+        "rule's tested examples, and every measured figure comes from",
+        "[`bench/evidence.py`](../bench/evidence.py) (see [evidence.md](evidence.md)).",
+        "",
+        "| code | name | default | summary |",
+        "| --- | --- | --- | --- |",
+    ]
+    for r in rules:
+        summary = r.summary.replace("|", "\\|")
+        parts.append(f"| [{r.code}](#{_anchor(r)}) | `{r.name}` | {'on' if r.default else 'off'} | {summary} |")
+    parts.append("")
+    for r in rules:
+        parts.append(render_rule(r, heading="##", evidence_link="[evidence.md](evidence.md)"))
+    return "\n".join(parts).rstrip() + "\n"
+
+
+def write_rules_markdown(path: Optional[Path] = None) -> Path:
+    path = path or RULES_MD
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_rules_markdown())
+    return path
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m memlint.docs", description="Regenerate docs/rules.md from the rule registry."
+    )
+    parser.add_argument("--output", type=Path, default=RULES_MD, help="default: docs/rules.md")
+    parser.add_argument("--check", action="store_true", help="exit 1 if the file is stale; write nothing")
+    args = parser.parse_args(argv)
+    text = render_rules_markdown()
+    if args.check:
+        current = args.output.read_text() if args.output.exists() else ""
+        if current != text:
+            print(f"{args.output} is stale: run `{REGENERATE}`", file=sys.stderr)
+            return 1
+        return 0
+    write_rules_markdown(args.output)
+    print(f"wrote {args.output}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

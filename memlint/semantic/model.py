@@ -13,7 +13,8 @@ from typing import Dict, List, Optional, Tuple
 import libcst as cst
 
 from memlint.semantic import bindings as B
-from memlint.semantic.values import UNKNOWN, Value, call_value, method_value
+from memlint.semantic import sklearn as SK
+from memlint.semantic.values import ENTER_RETURNS_SELF, UNKNOWN, Value, call_value, method_value
 
 BUILTIN_NAMES = frozenset(dir(builtins))
 
@@ -28,9 +29,9 @@ _BRANCHING = (cst.If, cst.For, cst.While, cst.Try, cst.Match) + (
 class Use:
     """One occurrence of a local name, in traversal (source) order within its scope."""
 
-    __slots__ = ("name", "node", "kind", "detail", "index", "in_loop")
+    __slots__ = ("name", "node", "kind", "detail", "index", "in_loop", "parents")
 
-    def __init__(self, name, node, kind, detail, index, in_loop):
+    def __init__(self, name, node, kind, detail, index, in_loop, parents=()):
         self.name = name
         self.node = node
         # load | store | del | aug | method | attr | attr-store | item-store | subscript |
@@ -39,6 +40,9 @@ class Use:
         self.detail = detail  # method name, or the callee's dotted name for "arg"
         self.index = index
         self.in_loop = in_loop
+        # The open nodes from the innermost enclosing module/def/lambda/class down to the
+        # Name's parent, so helpers (semantic/mutation.py) can tell what the use does.
+        self.parents = parents
 
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         return f"Use({self.name}, {self.kind}, {self.detail!r}, #{self.index})"
@@ -72,6 +76,9 @@ class SemanticModel:
         self.stack: List[cst.CSTNode] = []  # set by the engine: the open nodes, root first
         self._use_counter = 0
         self.loop_depth = 0
+        # (owner scope, Use) of the Name being visited, when it was recorded as a use; lets a
+        # rule's visit_Name (which runs after the model's) find it without a second lookup.
+        self.last_use: Optional[Tuple[Scope, Use]] = None
 
     # --- resolution -------------------------------------------------------------------------
     def lookup(self, name: str) -> Optional[Scope]:
@@ -84,7 +91,9 @@ class SemanticModel:
                 continue
             if name in scope.b.globals:
                 return self.module_scope if self.module_scope.binds(name) else None
-            if scope.binds(name):
+            # `nonlocal x`: the binding is the enclosing function's, even though this scope
+            # assigns to it.
+            if scope.binds(name) and name not in scope.b.nonlocals:
                 return scope
             scope = scope.parent
             first = False
@@ -135,8 +144,9 @@ class SemanticModel:
             if isinstance(func, cst.Attribute):
                 receiver = self.value_of(func.value)
                 if receiver.known:
-                    return method_value(receiver, func.attr.value)
-            return call_value(self.qualified_name(func))
+                    return method_value(receiver, func.attr.value, node)
+            qualified = self.qualified_name(func)
+            return SK.estimator_value(qualified, node) or call_value(qualified, node)
         if isinstance(node, (cst.List, cst.ListComp)):
             return Value("list", True)
         if isinstance(node, (cst.Dict, cst.DictComp)):
@@ -152,6 +162,8 @@ class SemanticModel:
             return UNKNOWN
         if isinstance(node, cst.BinaryOperation):
             left, right = self.value_of(node.left), self.value_of(node.right)
+            if left.kind == "path" and isinstance(node.operator, cst.Divide):
+                return Value("path", True, False, left.origin)  # Path(d) / "name.txt"
             for v in (left, right):
                 if v.kind in ("ndarray", "tensor", "dataframe", "series"):
                     return Value(v.kind, True, v.large, "operator")
@@ -231,10 +243,25 @@ class SemanticModel:
 
     def leave_Assign(self, node: cst.Assign) -> None:
         value = self.value_of(node.value)
-        if len(node.targets) > 1:
-            value = Value(value.kind, False, value.large, value.origin)  # aliased at birth
+        if len(node.targets) > 1 or isinstance(node.value, cst.Name):
+            # `a = b = f()` or `y = x`: two names share the object, so neither is fresh.
+            value = Value(value.kind, False, value.large, value.origin)
+            if isinstance(node.value, cst.Name):
+                owner = self.lookup(node.value.value)
+                if owner is not None and node.value.value in owner.values:
+                    owner.values[node.value.value] = value
+        target = node.targets[0].target
+        parts = None
+        if len(node.targets) == 1 and isinstance(target, (cst.Tuple, cst.List)) and isinstance(
+            node.value, cst.Call
+        ):  # X, y = load_svmlight_file(p); X_tr, X_te = train_test_split(X)
+            parts = SK.unpacked_values(self.qualified_name(node.value.func), node.value,
+                                       self.value_of, len(target.elements))
         for t in node.targets:
             self._set(t.target, value)
+        for el, part in zip(target.elements if parts else (), parts or ()):
+            if isinstance(el, cst.Element) and isinstance(el.value, cst.Name):
+                self._set(el.value, part)
 
     def leave_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
@@ -268,7 +295,8 @@ class SemanticModel:
 
     def visit_WithItem(self, node: cst.WithItem) -> None:
         if node.asname is not None:
-            self._set(node.asname.name, UNKNOWN)
+            value = self.value_of(node.item)  # `with open(p) as f`: f is the file object
+            self._set(node.asname.name, value if value.kind in ENTER_RETURNS_SELF else UNKNOWN)
 
     def visit_Del(self, node: cst.Del) -> None:
         for n in B.target_names(node.target):
@@ -280,6 +308,7 @@ class SemanticModel:
     def visit_Name(self, node: cst.Name) -> None:
         if not self.record_uses:
             return
+        self.last_use = None
         kind, detail = _classify(node, self.stack)
         if kind is None:
             return
@@ -287,12 +316,42 @@ class SemanticModel:
         owner = self.lookup(name)
         if owner is None or name in owner.b.imports:
             return
-        if owner is not self.scope and kind not in ("store",):
-            kind, detail = "capture", ""
+        if owner is not self.scope:
+            # Comprehensions run on the spot; a use from a def or lambda runs whenever it
+            # is called, so it is a capture (even a `nonlocal` store).
+            scope = self.scope
+            while scope is not owner and scope.kind == "comprehension":
+                scope = scope.parent
+            if scope is not owner:
+                kind, detail = "capture", ""
         self._use_counter += 1
-        owner.uses.setdefault(name, []).append(
-            Use(name, node, kind, detail, self._use_counter, self.loop_depth > 0)
-        )
+        use = Use(name, node, kind, detail, self._use_counter, self.loop_depth > 0,
+                  self._parents())
+        owner.uses.setdefault(name, []).append(use)
+        self.last_use = (owner, use)
+
+    def _parents(self) -> Tuple[cst.CSTNode, ...]:
+        scope = self.scope
+        while scope.kind == "comprehension" and scope.parent is not None:
+            scope = scope.parent
+        stack = self.stack
+        for i in range(len(stack) - 2, -1, -1):
+            if stack[i] is scope.node:
+                return tuple(stack[i:-1])
+        return tuple(stack[:-1])
+
+
+def _in_unpacking_target(stack) -> bool:
+    """Is the Name at the top of `stack` an element of `a, (b, *c) = ...` or `for i, x in`?"""
+    i = len(stack) - 2
+    while i >= 1 and isinstance(stack[i], (cst.Element, cst.StarredElement, cst.Tuple, cst.List)):
+        i -= 1
+    holder, top = stack[i], stack[i + 1]
+    if top is stack[-2] or not isinstance(top, (cst.Tuple, cst.List)):
+        return False
+    if isinstance(holder, cst.AssignTarget):
+        return True
+    return isinstance(holder, (cst.For, cst.CompFor)) and holder.target is top
 
 
 def _classify(node: cst.Name, stack) -> Tuple[Optional[str], str]:
@@ -316,6 +375,8 @@ def _classify(node: cst.Name, stack) -> Tuple[Optional[str], str]:
     ):
         return "store", ""
     if isinstance(parent, (cst.For, cst.CompFor)) and parent.target is node:
+        return "store", ""
+    if isinstance(parent, (cst.Element, cst.StarredElement)) and _in_unpacking_target(stack):
         return "store", ""
     if isinstance(parent, cst.AugAssign) and parent.target is node:
         return "aug", ""

@@ -1,0 +1,1 @@
+"""Bulk data: arrays grown in loops, sparse matrices made dense, per-row model calls."""

@@ -1,0 +1,216 @@
+"""MEM601 grow-in-loop."""
+
+from __future__ import annotations
+
+from typing import Optional, Tuple
+
+import libcst as cst
+
+from memlint.rule import Rule
+from memlint.rules.helpers import int_value, keyword, positional
+from memlint.semantic.bindings import dotted
+
+# Joining calls: qualified name -> keyword of the sequence argument.
+JOINERS = {
+    "numpy.concatenate": "arrays",
+    "numpy.concat": "arrays",
+    "numpy.vstack": "tup",
+    "numpy.row_stack": "tup",
+    "numpy.hstack": "tup",
+    "numpy.column_stack": "tup",
+    "numpy.dstack": "tup",
+    "pandas.concat": "objs",
+    "torch.cat": "tensors",
+    "torch.concat": "tensors",
+    "torch.concatenate": "tensors",
+    "torch.vstack": "tensors",
+    "torch.row_stack": "tensors",
+    "torch.hstack": "tensors",
+    "torch.column_stack": "tensors",
+    "tensorflow.concat": "values",
+    "jax.numpy.concatenate": "arrays",
+    "jax.numpy.vstack": "tup",
+    "jax.numpy.hstack": "tup",
+    "scipy.sparse.vstack": "blocks",
+    "scipy.sparse.hstack": "blocks",
+}
+# Appending calls whose first argument is the array grown: name -> its keyword, the fix.
+APPENDERS = {
+    "numpy.append": ("arr", "np.concatenate(parts)"),
+    "jax.numpy.append": ("arr", "jnp.concatenate(parts)"),
+}
+# A loop with a constant trip count this small re-allocates too few times to matter.
+SMALL_TRIP_COUNT = 10
+
+
+class GrowInLoop(Rule):
+    code = "MEM601"
+    name = "grow-in-loop"
+    pylint_id = "W7760"
+    message = ("{func}() re-allocates `{name}` on every iteration, copying everything gathered "
+               "so far; {fix}")
+    summary = "An array, tensor or DataFrame is grown by re-allocation on every loop iteration."
+    what = """
+        Flags an accumulator re-assigned inside a `for` or `while` body from a call that
+        copies it together with something new: `acc = np.append(acc, x)`,
+        `acc = np.concatenate([acc, x])` (also `vstack`, `hstack`, `row_stack`,
+        `column_stack`, `dstack`), `df = pd.concat([df, row])`, `t = torch.cat([t, x])`
+        (and `torch.vstack`/`hstack`), `tf.concat`, the `jax.numpy` equivalents,
+        `scipy.sparse.vstack`/`hstack`, and `df = df.append(row)` on a value known to be a
+        pandas DataFrame or Series. Also when the call is one branch of a conditional
+        expression (`acc = x if acc is None else np.vstack([acc, x])`).
+    """
+    why = """
+        numpy arrays, tensors and DataFrames cannot grow in place: each of these calls
+        allocates a new object and copies the old contents into it. Over n iterations that
+        is 1 + 2 + ... + n parts copied, quadratic in the loop length, and at every step the
+        old and the new accumulator are alive together, so the peak is about twice the
+        result. When the final size is known (rows of a dataset, batches of a loader with a
+        length), allocate the result once and fill it: the peak is the result itself. When it
+        is not, append the parts to a list and join them once after the loop: each part is
+        copied once instead of n times, though the join still holds the parts and the result
+        together, so the peak is about the same as growing.
+    """
+    example = """
+        import numpy as np
+
+        embeddings = np.empty((0, 768), dtype=np.float32)
+        for batch in loader:
+            embeddings = np.concatenate([embeddings, encode(batch)])
+    """
+    use_instead = """
+        import numpy as np
+
+        embeddings = np.empty((len(dataset), 768), dtype=np.float32)
+        start = 0
+        for batch in loader:
+            out = encode(batch)
+            embeddings[start:start + len(out)] = out
+            start += len(out)
+    """
+    limits = """
+        Only a loop body counts (not its `else:` clause, and a function defined inside the
+        loop starts afresh). Loops over a literal list/tuple/set or over `range(k)` with a
+        constant k of at most 10 are not flagged: a few re-allocations cost little. Doubling
+        (`x = np.concatenate([x, x])`) grows geometrically, not quadratically, and is not
+        flagged. `torch.stack`/`np.stack` add a dimension on each call, so they cannot grow
+        an accumulator and are not flagged. `df.append(...)` is flagged only when memlint
+        knows `df` is a pandas object (from `pd.DataFrame(...)`, a reader, `pd.concat`...);
+        another library's `append` method is never flagged. The accumulator must be a plain
+        name or dotted attribute (`self.buffer`) that appears itself in the joined
+        sequence; `acc = np.concatenate([acc[-k:], x])` keeps a bounded window and is clean.
+
+        On by default: re-assigning the accumulator from a copy of itself inside a loop has
+        no benign reading beyond the short loops excluded above, and collecting parts in a
+        list is never worse.
+    """
+    invalid = (
+        "import numpy as np\nscores = np.array([])\nfor x in xs:\n    scores = np.append(scores, f(x))\n",
+        "import pandas as pd\ndf = pd.DataFrame()\nfor path in paths:\n"
+        "    df = pd.concat([df, load(path)], ignore_index=True)\n",
+        "import torch\nout = None\nwhile True:\n    x = step()\n"
+        "    out = x if out is None else torch.cat((out, x), dim=0)\n",
+        "import pandas as pd\ndef rows(items):\n    df = pd.DataFrame(columns=['a'])\n"
+        "    for it in items:\n        df = df.append({'a': it}, ignore_index=True)\n    return df\n",
+        "import numpy as np\nclass Buf:\n    def feed(self, chunks):\n        for c in chunks:\n"
+        "            self.data = np.vstack([self.data, c])\n",
+        "import tensorflow as tf\nfor b in ds:\n    acc = tf.concat([acc, b], axis=0)\n",
+    )
+    valid = (
+        "import numpy as np\nparts = []\nfor x in xs:\n    parts.append(f(x))\nacc = np.concatenate(parts)\n",
+        "import numpy as np\nacc = np.concatenate([acc, x])\n",
+        "import numpy as np\nfor x in xs:\n    out = np.concatenate([acc, x])\n",
+        "import numpy as np\nfor k in range(3):\n    feats = np.hstack([feats, feats ** k])\n",
+        "import pandas as pd\nfor col in ['a', 'b']:\n    df = pd.concat([df, dummies(col)], axis=1)\n",
+        "import numpy as np\nwhile len(x) < n:\n    x = np.concatenate([x, x])\n",
+        "import numpy as np\nfor x in xs:\n    window = np.concatenate([window[-100:], x])\n",
+        "for r in rows:\n    acc = acc.append(r)\n",
+        "import numpy as np\nys = [np.concatenate([y, z]) for y in ys]\n",
+        "import torch\nfor x in xs:\n    seq = torch.stack([seq, x])\n",
+        "import numpy as np\nfor x in xs:\n    pass\nelse:\n    acc = np.append(acc, 1)\n",
+    )
+    # Every call it flags resolves through an import of one of these libraries (a DataFrame's
+    # append() needs pandas to make the DataFrame), so a file naming none of them is skipped.
+    triggers = r"\b(?:numpy|pandas|torch|tensorflow|jax|scipy)\b"
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if len(node.targets) != 1 or not isinstance(node.value, (cst.Call, cst.IfExp)):
+            return
+        target = dotted(node.targets[0].target)
+        if target is None:
+            return
+        value = node.value
+        calls = [value.body, value.orelse] if isinstance(value, cst.IfExp) else [value]
+        for call in calls:
+            found = self._grows(call, target) if isinstance(call, cst.Call) else None
+            if found is not None and self._in_long_loop():
+                func, fix = found
+                self.report(call, func=func, name=target,
+                            fix=f"append the parts to a list and call {fix} once after the loop")
+                return
+
+    def _grows(self, call: cst.Call, target: str) -> Optional[Tuple[str, str]]:
+        """(call name, joining fix) if `call` builds a new object from `target` plus more."""
+        sem = self.ctx.semantic
+        qn = sem.qualified_name(call.func)
+        if qn in JOINERS:
+            seq = keyword(call, JOINERS[qn])
+            args = positional(call)
+            seq = seq.value if seq is not None else (args[0].value if args else None)
+            if not isinstance(seq, (cst.List, cst.Tuple)):
+                return None
+            names = [dotted(el.value) if isinstance(el, cst.Element) else None
+                     for el in seq.elements]
+            if target in names and any(n != target for n in names):
+                args = "(parts, axis)" if qn == "tensorflow.concat" else "(parts)"
+                return _short(qn), _short(qn) + args
+            return None
+        if qn in APPENDERS:
+            kw, fix = APPENDERS[qn]
+            arr = keyword(call, kw)
+            args = positional(call)
+            arr = arr.value if arr is not None else (args[0].value if args else None)
+            if arr is not None and dotted(arr) == target:
+                return _short(qn), fix
+            return None
+        func = call.func
+        if (isinstance(func, cst.Attribute) and func.attr.value == "append"
+                and dotted(func.value) == target
+                and sem.value_of(func.value).kind in ("dataframe", "series")):
+            return f"{target}.append", "pd.concat(parts)"
+        return None
+
+    def _in_long_loop(self) -> bool:
+        """Is the current statement in the body of a loop that may run many times?"""
+        stack = self.ctx.stack
+        for i in range(len(stack) - 2, -1, -1):
+            node, child = stack[i], stack[i + 1]
+            if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+                return False
+            if isinstance(node, cst.While) and child is node.body:
+                return True
+            if isinstance(node, cst.For) and child is node.body and not self._few(node.iter):
+                return True  # a short loop nested in a long one still repeats: keep looking
+        return False
+
+    def _few(self, it: cst.BaseExpression) -> bool:
+        """A literal collection, or range() of constants with a small trip count."""
+        if isinstance(it, (cst.List, cst.Tuple, cst.Set)):
+            return not any(isinstance(el, cst.StarredElement) for el in it.elements)
+        if isinstance(it, cst.Call) and self.ctx.semantic.is_builtin(it.func, "range"):
+            args = it.args
+            if not 1 <= len(args) <= 3 or any(a.keyword is not None or a.star for a in args):
+                return False
+            values = [int_value(a.value) for a in args]
+            if any(v is None for v in values) or (len(values) == 3 and values[2] == 0):
+                return False
+            return len(range(*values)) <= SMALL_TRIP_COUNT
+        return False
+
+
+def _short(qualified: str) -> str:
+    for long, short in (("numpy.", "np."), ("pandas.", "pd."), ("tensorflow.", "tf."),
+                        ("jax.numpy.", "jnp.")):
+        if qualified.startswith(long):
+            return short + qualified[len(long):]
+    return qualified
