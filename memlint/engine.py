@@ -20,6 +20,7 @@ from memlint.positions import full_positions, locate
 from memlint.rule import Rule
 from memlint.semantic import SemanticModel
 from memlint.suppress import Suppressions
+from memlint.triggers import matches as trigger_matches
 
 # Fields that hold only whitespace, comments or punctuation: no rule looks inside them, and
 # skipping them roughly halves the nodes the traversal touches.
@@ -111,9 +112,16 @@ def parse_module(source: str) -> cst.Module:
 def active_rules(source: str, rules: Sequence[Type[Rule]]) -> List[Type[Rule]]:
     """The rules whose text trigger occurs in `source`: the others cannot report anything."""
     out = []
+    seen: Dict[object, bool] = {}  # several rules may share one trigger
     for r in rules:
         pattern = r.trigger_pattern()
-        if pattern is None or pattern.search(source):
+        if pattern is None:
+            out.append(r)
+            continue
+        hit = seen.get(pattern)
+        if hit is None:
+            hit = seen[pattern] = trigger_matches(pattern, source)
+        if hit:
             out.append(r)
     return out
 

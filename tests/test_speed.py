@@ -215,3 +215,52 @@ def test_triggers_never_hide_a_finding(monkeypatch):
     without = [lint_source(textwrap.dedent(s), name, rules).diagnostics for name, s in cases]
     hidden = [(name, d) for (name, _), a, b in zip(cases, with_triggers, without) for d in b if d not in a]
     assert not hidden, hidden
+
+
+PATTERNS = [
+    (r"\bcopy\b", {"copy"}),
+    (r"read_(?:csv|json)", {"read_csv", "read_json"}),
+    (r"\bto(?:array|dense)\b|OneHotEncoder", {"toarray", "todense", "OneHotEncoder"}),
+    (r"[Ll]oss|backward", {"oss", "backward"}),
+    (r"(?s)\A(?=.*?(?:open|stdin)).*?(?:readlines|splitlines)", {"readlines", "splitlines"}),
+    (r"foo(?=bar)", {"foo"}),
+    (r"(?:abc)+x", {"abc"}),
+    (r"randn?", {"rand"}),
+    (r"(?i)copy", None),  # case-insensitive: no literal is required as written
+    (r"(?i:copy)|numpy", None),
+    (r"a+b", None),  # nothing of three characters or more
+    (r"abc|\w+", None),  # one alternative requires nothing
+    (r"[(,]\s*\[", None),
+]
+
+
+@pytest.mark.parametrize("pattern,expected", PATTERNS, ids=[p for p, _ in PATTERNS])
+def test_required_strings_of_a_pattern(pattern, expected):
+    import re
+
+    from memlint.triggers import needles
+
+    got = needles(re.compile(pattern))
+    if expected is None:
+        assert got is None
+    else:
+        assert got is not None and set(got) == expected
+
+
+def test_required_strings_never_reject_a_match():
+    """The shortcut may only skip files the pattern itself would not match."""
+    import re
+
+    from memlint import registry
+    from memlint.triggers import matches, needles
+
+    texts = [s for _, s in _snippets()] + [
+        "x = (1, [2])", "with open(p) as f: lines = f.readlines()", "LOSS = 1", "Loss", "a.eval()",
+        "x.todense()", "import itertools", "while x:", "np.float64", "Double", "(\n  # c\n  [", "COPY copy",
+    ]
+    patterns = [r.trigger_pattern() for r in registry.all_rules()] + [re.compile(p) for p, _ in PATTERNS]
+    for pattern in patterns:
+        for text in texts:
+            assert matches(pattern, text) == bool(pattern.search(text)), (pattern.pattern, text)
+            if pattern.search(text) and needles(pattern):
+                assert any(n in text for n in needles(pattern))
