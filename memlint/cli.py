@@ -13,6 +13,7 @@ from memlint.docs import render_rule
 from memlint.engine import lint_source
 from memlint.frontend import apply_overrides
 from memlint.output import FORMATS, STRUCTURED, statistics
+from memlint.parallel import default_jobs
 from memlint.runner import Run, lint_paths
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -20,6 +21,16 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 def _codes(value: str) -> List[str]:
     return [c.strip() for c in value.split(",") if c.strip()]
+
+
+def _jobs(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return n
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,6 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--stdin-filename", metavar="PATH",
                        help="the path to report for '-' (also used for per-file-ignores)")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    check.add_argument("-j", "--jobs", type=_jobs, default=None, metavar="N",
+                       help="lint with N processes (default: all cores; 1: in this process)")
+    check.add_argument("--no-cache", action="store_true",
+                       help="do not read or write the results cache (.memlint_cache/)")
     check.add_argument("-q", "--quiet", action="store_true", help="do not print the summary line")
     check.add_argument("--statistics", action="store_true",
                        help="print how many findings each rule produced (on stderr for json and sarif)")
@@ -110,7 +125,8 @@ def cmd_check(args) -> int:
             run.results.append(lint_source(data, name, settings.rules_for(name), settings.rule_options,
                                            syntax_check=True))
     else:
-        run = lint_paths(paths, settings)
+        jobs = args.jobs if args.jobs is not None else default_jobs()
+        run = lint_paths(paths, settings, jobs=jobs, cache=settings.cache and not args.no_cache)
     run.settle()
     diagnostics = run.diagnostics
     out = FORMATS[args.output_format](diagnostics)

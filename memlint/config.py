@@ -40,6 +40,7 @@ class Settings:
     rule_options: Dict[str, dict] = field(default_factory=dict)  # code -> {option: value}
     root: Optional[Path] = None  # folder of the pyproject.toml the settings came from
     source: Optional[Path] = None
+    cache: bool = True  # reuse results of unchanged files (.memlint_cache/ under root)
 
     def rules(self) -> List[Type[Rule]]:
         return registry.select_rules(self.select, self.ignore, self.extend_select)
@@ -144,11 +145,15 @@ def from_table(table: dict, settings: Settings, where: str) -> Settings:
                 codes = _str_list(codes, f"{where}: tool.memlint.per-file-ignores.{pattern!r}")
                 check_selectors(codes, f"{where}: tool.memlint.per-file-ignores.{pattern!r}")
                 settings.per_file_ignores[pattern] = codes
+        elif key == "cache":
+            if not isinstance(value, bool):
+                raise ConfigError(f"{where}: tool.memlint.cache must be true or false")
+            settings.cache = value
         elif key in by_name or registry.by_code(key) is not None:
             rule = by_name.get(key) or registry.by_code(key)
             settings.rule_options[rule.code] = check_options(rule, value, f"{where}: tool.memlint.{key}")
         else:
-            known = ", ".join(list(LIST_KEYS) + ["per-file-ignores", "<rule-name>"])
+            known = ", ".join(list(LIST_KEYS) + ["per-file-ignores", "cache", "<rule-name>"])
             raise ConfigError(f"{where}: unknown key tool.memlint.{key} (known: {known})")
     return settings
 

@@ -10,24 +10,24 @@ own findings (MEM002 names it).
 
 from __future__ import annotations
 
-import codecs
 import dataclasses
 import io
 import re
 import sys
 import tokenize
 import warnings
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Type
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Type
 
 import libcst as cst
-from libcst._nodes.internal import CodegenState  # noqa: F401 - base of the state below
-from libcst.metadata.position_provider import PositionProvidingCodegenState
+from libcst._nodes.base import CSTNode as _CSTNode
 
 from memlint import deep, guard
 from memlint.model import INTERNAL_ERROR, SYNTAX_ERROR, TOO_COMPLEX, Diagnostic, FileResult
+from memlint.positions import full_positions, locate
 from memlint.rule import Rule
 from memlint.semantic import SemanticModel
 from memlint.suppress import Suppressions
+from memlint.triggers import matches as trigger_matches
 
 # Fields that hold only whitespace, comments or punctuation: no rule looks inside them, and
 # skipping them roughly halves the nodes the traversal touches.
@@ -60,10 +60,11 @@ class FileContext:
         self.source = source
         self.semantic = semantic
         self.stack: List[cst.CSTNode] = semantic.stack
-        self.reports: List[Tuple[Rule, cst.CSTNode, str]] = []
+        # (rule, node, message, the nodes open when it was reported: they anchor its position)
+        self.reports: List[Tuple[Rule, cst.CSTNode, str, tuple]] = []
 
     def add_report(self, rule: Rule, node: cst.CSTNode, message: str) -> None:
-        self.reports.append((rule, node, message))
+        self.reports.append((rule, node, message, tuple(self.stack)))
 
     @property
     def parent(self) -> Optional[cst.CSTNode]:
@@ -90,12 +91,45 @@ def decode(data: bytes) -> str:
     return text
 
 
+def _no_validation(self) -> None:
+    pass
+
+
+# libcst's own hook, saved once: restoring this constant (not whatever was there before the
+# call) can never leave validation switched off, even with parses on several threads.
+_VALIDATE = _CSTNode.__dict__.get("__post_init__")
+
+
+def parse_module(source: str) -> cst.Module:
+    """`libcst.parse_module`, minus re-validating each node the parser builds.
+
+    Every node libcst's parser constructs runs `_validate()`, which re-checks invariants
+    (whitespace around keywords, balanced parentheses) that the grammar has just enforced:
+    about a sixth of the parse. The check is switched off only for the duration of the call
+    (memlint never builds nodes of its own) and restored even if the parser raises.
+    """
+    if _VALIDATE is None:  # pragma: no cover - a libcst without the hook
+        return cst.parse_module(source)
+    _CSTNode.__post_init__ = _no_validation
+    try:
+        return cst.parse_module(source)
+    finally:
+        _CSTNode.__post_init__ = _VALIDATE
+
+
 def active_rules(source: str, rules: Sequence[Type[Rule]]) -> List[Type[Rule]]:
     """The rules whose text trigger occurs in `source`: the others cannot report anything."""
     out = []
+    seen: Dict[object, bool] = {}  # several rules may share one trigger
     for r in rules:
         pattern = r.trigger_pattern()
-        if pattern is None or pattern.search(source):
+        if pattern is None:
+            out.append(r)
+            continue
+        hit = seen.get(pattern)
+        if hit is None:
+            hit = seen[pattern] = trigger_matches(pattern, source)
+        if hit:
             out.append(r)
     return out
 
@@ -209,7 +243,7 @@ def _cpython_syntax_error(source: str, path: str) -> Optional[SyntaxError]:
 
 def _parse(source: str, path: str, result: FileResult) -> Optional[cst.Module]:
     try:
-        return cst.parse_module(source)
+        return parse_module(source)
     except cst.ParserSyntaxError as e:
         # CPython's message, when it agrees, says more than the parser's.
         cpython = _cpython_syntax_error(source, path)
@@ -261,7 +295,22 @@ def _analyse(source, path, rules, options, result: FileResult, roomy: bool) -> N
             instances.append(r(ctx, options.get(r.code)))
         except Exception as e:  # a rule that cannot even start loses only its own findings
             failed[r] = e
-    _traverse(module, semantic, instances, failed, roomy)
+    try:
+        _check(module, source, path, ctx, instances, failed, result, roomy)
+    finally:
+        # Rules, the context and the semantic model refer to one another and to the tree:
+        # break those cycles so the tree is freed now, not at some later garbage collection
+        # (memlint holds one file's tree at a time).
+        for rule in instances:
+            rule.__dict__.clear()
+        ctx.reports.clear()
+        ctx.__dict__.clear()
+        semantic.__dict__.clear()
+
+
+def _check(module, source, path, ctx: FileContext, instances: List[Rule], failed: dict,
+           result: FileResult, roomy: bool) -> None:
+    _traverse(module, ctx.semantic, instances, failed, roomy)
 
     for rule, exc in failed.items():
         result.diagnostics.append(
@@ -272,10 +321,10 @@ def _analyse(source, path, rules, options, result: FileResult, roomy: bool) -> N
     reports = [rep for rep in ctx.reports if rep[0] not in failed]
     if not reports:
         return
-    positions = node_positions(module, {id(node) for _, node, _ in reports})
+    positions = locate(module, source, [(node, stack) for _, node, _, stack in reports])
     suppressions = Suppressions(source)
     seen = set()
-    for rule, node, message in reports:
+    for rule, node, message, _ in reports:
         pos = positions.get(id(node))
         if pos is None:
             continue
@@ -296,9 +345,9 @@ def _traverse(module: cst.Module, semantic: SemanticModel, rules: List[Rule], fa
     For each node, the semantic model's visit hook runs first, then the rules'; leave hooks
     run in reverse, with the semantic model's last.
     """
-    dispatch: Dict[type, Tuple[list, list]] = {}
+    dispatch: Dict[type, Tuple[list, list, Tuple[str, ...]]] = {}
 
-    def hooks_for(cls: type) -> Tuple[list, list]:
+    def hooks_for(cls: type) -> Tuple[list, list, Tuple[str, ...]]:
         name = cls.__name__
         visits, leaves = [], []
         sv = getattr(semantic, "visit_" + name, None)
@@ -315,7 +364,7 @@ def _traverse(module: cst.Module, semantic: SemanticModel, rules: List[Rule], fa
         sl = getattr(semantic, "leave_" + name, None)
         if sl is not None:
             leaves.append((None, sl))
-        return visits, leaves
+        return visits, leaves, tuple(reversed(_child_fields(cls)))
 
     def call(hooks, node):
         for owner, fn in hooks:
@@ -333,60 +382,54 @@ def _traverse(module: cst.Module, semantic: SemanticModel, rules: List[Rule], fa
                 failed[owner] = e
 
     stack = semantic.stack
-    CSTNode = cst.CSTNode
+    push_open, pop_open = stack.append, stack.pop
+    is_node = _IS_NODE
     LEAVE = object()
     todo: list = [module]
+    push, pop = todo.append, todo.pop
     while todo:
-        node = todo.pop()
+        node = pop()
         if node is LEAVE:
             node = stack[-1]
             hooks = dispatch[type(node)][1]
             if hooks:
                 call(hooks, node)
-            stack.pop()
+            pop_open()
             continue
         cls = type(node)
-        hooks = dispatch.get(cls)
-        if hooks is None:
-            hooks = dispatch[cls] = hooks_for(cls)
-        stack.append(node)
-        if hooks[0]:
-            call(hooks[0], node)
-        todo.append(LEAVE)
-        children = []
-        for fname in _child_fields(cls):
+        entry = dispatch.get(cls)
+        if entry is None:
+            entry = dispatch[cls] = hooks_for(cls)
+        visits, _, fields = entry
+        if not fields and not visits and not entry[1]:
+            continue  # a leaf nobody looks at (an operator, a keyword): no need to open it
+        push_open(node)
+        if visits:
+            call(visits, node)
+        push(LEAVE)
+        # Children are pushed last to first, so they are popped in source order.
+        for fname in fields:
             v = getattr(node, fname)
-            if isinstance(v, CSTNode):
-                children.append(v)
-            elif type(v) in (list, tuple):
-                children.extend(x for x in v if isinstance(x, CSTNode))
-        children.reverse()
-        todo.extend(children)
+            t = type(v)
+            if t is tuple or t is list:
+                for x in reversed(v):
+                    tx = type(x)
+                    if is_node.get(tx) or (tx not in is_node and _node_type(tx)):
+                        push(x)
+            elif is_node.get(t) or (t not in is_node and _node_type(t)):
+                push(v)
 
 
-class _Recorder:
-    __slots__ = ("_computed",)
+# type -> is it a libcst node class; filled as types are met (isinstance on the ABC is slow).
+_IS_NODE: Dict[type, bool] = {list: False, tuple: False, str: False, type(None): False}
 
-    def __init__(self):
-        self._computed = {}
+
+def _node_type(t: type) -> bool:
+    _IS_NODE[t] = result = issubclass(t, cst.CSTNode)
+    return result
 
 
 def node_positions(module: cst.Module, wanted: Iterable[int]):
-    """Start and end (line, 0-based column) of the nodes whose ids are in `wanted`.
-
-    Positions come from one code generation pass over the module, paid only by files that
-    have something to report; libcst's PositionProvider would be resolved for every file.
-    """
-    recorder = _Recorder()
-    state = PositionProvidingCodegenState(
-        default_indent=module.default_indent,
-        default_newline=module.default_newline,
-        provider=recorder,
-    )
-    module._codegen(state)
-    out = {}
-    wanted = set(wanted)
-    for node, rng in recorder._computed.items():
-        if id(node) in wanted:
-            out[id(node)] = ((rng.start.line, rng.start.column), (rng.end.line, rng.end.column))
-    return out
+    """Start and end (line, 0-based column) of the nodes whose ids are in `wanted`, from one
+    code generation pass over the whole module (see memlint.positions for the cheap way)."""
+    return full_positions(module, wanted)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Iterator, List, Optional, Set, Tuple
+from typing import Iterator, List, Set
 
+from memlint.cache import Cache, digest
 from memlint.config import Settings
-from memlint.engine import lint_source
 from memlint.model import READ_ERROR, Diagnostic, FileResult
+from memlint.parallel import lint_files
 
 
 @dataclass
@@ -105,25 +105,40 @@ def _walk(top: str, settings: Settings, run: Run) -> Iterator[str]:
         stack.extend(reversed(subfolders))
 
 
-def lint_file(path: str, settings: Settings, rules=None) -> FileResult:
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except FileNotFoundError:
-        return FileResult(path, "vanished")  # deleted since it was found: Run.settle()
-    except OSError as e:
-        result = FileResult(path, "error")
-        result.diagnostics.append(
-            Diagnostic(path, 1, 0, READ_ERROR, f"cannot read file: {e.strerror or e}", "read-error")
-        )
-        return result
-    return lint_source(data, path, settings.rules_for(path, rules), settings.rule_options,
-                       syntax_check=True)
+def lint_paths(paths: List[str], settings: Settings, jobs: int = 1, cache: bool = False) -> Run:
+    """Lint the files under `paths`; results in discovery order, whatever `jobs` is.
 
-
-def lint_paths(paths: List[str], settings: Settings) -> Run:
+    With `cache`, files whose bytes, memlint and settings are unchanged since the last run
+    are not linted again (see memlint.cache); with `jobs` > 1, the others are linted by that
+    many processes (see memlint.parallel).
+    """
     run = Run()
     rules = settings.rules()
-    for path in discover(paths, settings, run):
-        run.results.append(lint_file(path, settings, rules))
+    files = list(discover(paths, settings, run))
+    results = {}
+    store = Cache.for_settings(settings, rules) if cache else None
+    todo: List[str] = []
+    sizes = {}
+    for path in files:
+        if store is not None:
+            try:
+                with open(path, "rb") as f:
+                    data = f.read()
+            except OSError:
+                todo.append(path)  # linting it reports the read error
+                continue
+            hit = store.get(path, digest(data))
+            sizes[path] = len(data)
+            del data
+            if hit is not None:
+                results[path] = hit
+                continue
+        todo.append(path)
+    for path, result, content_digest in lint_files(todo, settings, rules, jobs, sizes):
+        results[path] = result
+        if store is not None and content_digest is not None:
+            store.put(path, content_digest, result)
+    if store is not None:
+        store.save()
+    run.results = [results[p] for p in files]
     return run

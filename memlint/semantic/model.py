@@ -341,17 +341,27 @@ class SemanticModel:
         return tuple(stack[:-1])
 
 
+# The parents that decide what a Name does, compared by exact type: `isinstance` against
+# libcst's classes goes through ABCMeta (a Python-level call per failed check), and this runs
+# for every Name of every file whose rules read uses. None of these classes has subclasses.
+_SEQUENCE_ELEMENTS = frozenset({cst.Element, cst.StarredElement, cst.Tuple, cst.List})
+_TUPLE_OR_LIST = frozenset({cst.Tuple, cst.List})
+_NOT_A_VARIABLE = frozenset({cst.FunctionDef, cst.ClassDef, cst.Param, cst.ImportAlias,
+                             cst.NameItem, cst.ImportFrom})
+_ACCESS = frozenset({cst.Attribute, cst.Subscript})
+
+
 def _in_unpacking_target(stack) -> bool:
     """Is the Name at the top of `stack` an element of `a, (b, *c) = ...` or `for i, x in`?"""
     i = len(stack) - 2
-    while i >= 1 and isinstance(stack[i], (cst.Element, cst.StarredElement, cst.Tuple, cst.List)):
+    while i >= 1 and type(stack[i]) in _SEQUENCE_ELEMENTS:
         i -= 1
     holder, top = stack[i], stack[i + 1]
-    if top is stack[-2] or not isinstance(top, (cst.Tuple, cst.List)):
+    if top is stack[-2] or type(top) not in _TUPLE_OR_LIST:
         return False
-    if isinstance(holder, cst.AssignTarget):
+    if type(holder) is cst.AssignTarget:
         return True
-    return isinstance(holder, (cst.For, cst.CompFor)) and holder.target is top
+    return type(holder) in (cst.For, cst.CompFor) and holder.target is top
 
 
 def _classify(node: cst.Name, stack) -> Tuple[Optional[str], str]:
@@ -360,54 +370,50 @@ def _classify(node: cst.Name, stack) -> Tuple[Optional[str], str]:
     parent = stack[-2] if n > 1 else None
     if parent is None:
         return None, ""
-    # Names that are not variable references at all.
-    if isinstance(parent, cst.Attribute) and parent.attr is node:
-        return None, ""
-    if isinstance(parent, cst.Arg) and parent.keyword is node:
-        return None, ""
-    if isinstance(parent, (cst.FunctionDef, cst.ClassDef, cst.Param, cst.ImportAlias, cst.AsName,
-                           cst.NameItem, cst.ImportFrom)):
-        if isinstance(parent, cst.AsName):
-            return "store", ""
-        return None, ""
-    if isinstance(parent, cst.AssignTarget) or (
-        isinstance(parent, (cst.AnnAssign,)) and parent.target is node
-    ):
-        return "store", ""
-    if isinstance(parent, (cst.For, cst.CompFor)) and parent.target is node:
-        return "store", ""
-    if isinstance(parent, (cst.Element, cst.StarredElement)) and _in_unpacking_target(stack):
-        return "store", ""
-    if isinstance(parent, cst.AugAssign) and parent.target is node:
-        return "aug", ""
-    if isinstance(parent, cst.Del):
-        return "del", ""
-    if isinstance(parent, cst.Return):
-        return "return", ""
-    if isinstance(parent, (cst.Yield,)):
-        return "yield", ""
-    if isinstance(parent, cst.Arg):
+    kind = type(parent)
+    if kind is cst.Attribute:
+        if parent.attr is node:
+            return None, ""  # `x.name`: an attribute name, not a variable
+    elif kind is cst.Arg:
+        if parent.keyword is node:
+            return None, ""  # `f(name=...)`
         call = stack[-3] if n > 2 else None
-        if isinstance(call, cst.Call):
+        if type(call) is cst.Call:
             return "arg", B.dotted(call.func) or ""
         return "load", ""
-    if isinstance(parent, (cst.Attribute, cst.Subscript)) and parent.value is node:
-        # Climb `x.a.b[...]` to the outermost access that starts at x.
-        i = n - 2
-        first = parent
-        while i - 1 >= 0 and isinstance(stack[i - 1], (cst.Attribute, cst.Subscript)) and (
-            stack[i - 1].value is stack[i]
-        ):
-            i -= 1
-        top = stack[i]
-        holder = stack[i - 1] if i >= 1 else None
-        if isinstance(holder, (cst.AssignTarget, cst.AugAssign)) and holder.target is top or (
-            isinstance(holder, cst.AnnAssign) and holder.target is top
-        ) or isinstance(holder, cst.Del):
-            return ("item-store" if isinstance(top, cst.Subscript) else "attr-store"), ""
-        if isinstance(holder, cst.Call) and holder.func is top and isinstance(top, cst.Attribute):
-            return "method", top.attr.value
-        if isinstance(first, cst.Subscript):
-            return "subscript", ""
-        return "attr", first.attr.value
-    return "load", ""
+    elif kind in _NOT_A_VARIABLE:
+        return None, ""
+    elif kind is cst.AsName or kind is cst.AssignTarget:
+        return "store", ""
+    elif kind is cst.AnnAssign or kind is cst.For or kind is cst.CompFor:
+        return ("store" if parent.target is node else "load"), ""
+    elif kind is cst.Element or kind is cst.StarredElement:
+        return ("store" if _in_unpacking_target(stack) else "load"), ""
+    elif kind is cst.AugAssign:
+        return ("aug" if parent.target is node else "load"), ""
+    elif kind is cst.Del:
+        return "del", ""
+    elif kind is cst.Return:
+        return "return", ""
+    elif kind is cst.Yield:
+        return "yield", ""
+    elif kind is not cst.Subscript:
+        return "load", ""
+    if parent.value is not node:
+        return "load", ""
+    # `x.a.b[...]`: climb to the outermost access that starts at x.
+    i = n - 2
+    first = parent
+    while i - 1 >= 0 and type(stack[i - 1]) in _ACCESS and stack[i - 1].value is stack[i]:
+        i -= 1
+    top = stack[i]
+    holder = stack[i - 1] if i >= 1 else None
+    hkind = type(holder)
+    if ((hkind is cst.AssignTarget or hkind is cst.AugAssign or hkind is cst.AnnAssign)
+            and holder.target is top) or hkind is cst.Del:
+        return ("item-store" if type(top) is cst.Subscript else "attr-store"), ""
+    if hkind is cst.Call and holder.func is top and type(top) is cst.Attribute:
+        return "method", top.attr.value
+    if type(first) is cst.Subscript:
+        return "subscript", ""
+    return "attr", first.attr.value

@@ -56,6 +56,8 @@ class ListComprehensionInReducer(Rule):
         "m = max([len(s) for s in names], default=0)\n",
         "u = set([t.lower() for t in tokens])\n",
         "import heapq\ntop = heapq.nlargest(3, [s.score for s in items])\n",
+        "total = sum(\n    # in cents\n    [p.price for p in items]\n)\n",
+        "n = sum(([1 for r in rows if r.ok]))\n",
     )
     valid = (
         "s = ''.join([c.upper() for c in text])\n",
@@ -65,7 +67,9 @@ class ListComprehensionInReducer(Rule):
         "from mylib import max\nm = max([x for x in xs])\n",
         "t = sum(x for x in xs)\n",
     )
-    triggers = r"\(\s*\[|,\s*\["
+    # A list display right after an opening parenthesis or a comma, with any whitespace,
+    # comments, line continuations or further parentheses in between.
+    triggers = r"[(,](?:\s|\(|\\|#[^\n]*\n)*\["
 
     def visit_Call(self, node: cst.Call) -> None:
         args = positional(node)

@@ -119,6 +119,9 @@ class MaterializedIteration(Rule):
         "def f(gen):\n    for x in list(gen):\n        print(x)\n",
         "for k in list(d.keys()):\n    print(d[k])\n",
         "for i, v in list(enumerate(values)):\n    total += i * v\n",
+        "for row in ([r for r in rows if r]):\n    print(row)\n",
+        "for (a,\n     b) in list(pairs.items()):\n    print(a, b)\n",
+        "import builtins\nfor x in builtins.list(gen):\n    print(x)\n",
     )
     valid = (
         "for k in list(d):\n    del d[k]\n",
@@ -130,8 +133,10 @@ class MaterializedIteration(Rule):
         "def list(x):\n    return x\nfor i in list(range(3)):\n    pass\n",
         "for x in [y for y in items]:\n    items.remove(x)\n",
     )
-    # Not `for [^\n]* in ...`: each `for` of a long line would rescan the line (quadratic).
-    triggers = r"\bin\s+(?:\[|list\s*\()"
+    # `in` then a list display (through whitespace, continuations, parentheses), or the
+    # word `list` anywhere: the call may be spelled `builtins.list` or an alias. No
+    # line-long wildcard: each `in` of a long line would rescan the line (quadratic).
+    triggers = r"\bin\b(?:\s|\(|\\)*\[|\blist\b"
 
     def visit_For(self, node: cst.For) -> None:
         it = node.iter

@@ -127,7 +127,9 @@ class UnboundedBuffer(LifetimeHooks, Rule):
         "    def run(self):\n        while True:\n            self.items.append(1)\n"
         "    def reset(self):\n        self.items.clear()\n",
     )
-    triggers = r"\b(?:while|count|cycle|repeat)\b"
+    # An endless loop is a `while` or a `for` over itertools.count/cycle/repeat (resolved
+    # through imports, so the module's name is in the file).
+    triggers = r"\bwhile\b|\bitertools\b"
     needs = frozenset({"uses"})
 
     def __init__(self, ctx, settings=None):

@@ -189,7 +189,8 @@ class GraphRetainingAccumulation(Rule):
         self._resets: Dict[int, Set[str]] = {}
 
     def _unit(self) -> _Unit:
-        node = next((n for n in reversed(self.ctx.stack) if isinstance(n, (cst.FunctionDef, cst.Module))),
+        # (exact types: isinstance on libcst's ABC-based classes is slow on this hot path)
+        node = next((n for n in reversed(self.ctx.stack) if type(n) is cst.FunctionDef or type(n) is cst.Module),
                     self.ctx.stack[0])
         unit = self.units.get(id(node))
         if unit is None:
