@@ -18,7 +18,7 @@ import sys
 import libcst as cst
 import pytest
 
-from memlint import cli, deep, guard, registry, runner
+from memlint import cli, deep, guard, parallel, registry, runner
 from memlint.engine import lint_source, node_positions
 from memlint.rule import Rule
 from memlint.rules.reads.unbounded_read import UnboundedRead
@@ -275,8 +275,8 @@ def _fake_open(failing, error):
 def test_unreadable_file_in_process(tmp_path, monkeypatch, capsys, explicit):
     for name in ("a.py", "b.py", "c.py"):
         (tmp_path / name).write_bytes(hostile.IMPORT + hostile.READ)
-    monkeypatch.setattr(runner, "open", _fake_open("b.py", PermissionError(13, "Permission denied")),
-                        raising=False)
+    for module in (runner, parallel):  # the cache reads in runner, workers in parallel
+        monkeypatch.setattr(module, "open", _fake_open("b.py", PermissionError(13, "Permission denied")), raising=False)
     monkeypatch.chdir(tmp_path)
     code = cli.main(["check", "b.py", "a.py", "c.py"] if explicit else ["check", "."])
     out, err = capsys.readouterr()
@@ -290,8 +290,8 @@ def test_unreadable_file_in_process(tmp_path, monkeypatch, capsys, explicit):
 def test_file_vanishing_while_linting(tmp_path, monkeypatch, capsys, explicit):
     for name in ("a.py", "gone.py"):
         (tmp_path / name).write_bytes(hostile.IMPORT + hostile.READ)
-    monkeypatch.setattr(runner, "open", _fake_open("gone.py", FileNotFoundError(2, "No such file")),
-                        raising=False)
+    for module in (runner, parallel):  # the cache reads in runner, workers in parallel
+        monkeypatch.setattr(module, "open", _fake_open("gone.py", FileNotFoundError(2, "No such file")), raising=False)
     monkeypatch.chdir(tmp_path)
     code = cli.main(["check", "gone.py", "a.py"] if explicit else ["check", "."])
     out, err = capsys.readouterr()

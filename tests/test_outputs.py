@@ -118,7 +118,9 @@ def test_github_annotations(project):
         "title=MEM101 unbounded-read::MEM101 pandas.read_csv() loads the whole file into memory; "
         "bound it with chunksize=, usecols=, dtype=, nrows= or iterator="
     )
-    assert lines[1].startswith("::error file=my pkg/broken.py,line=2,col=1,title=MEM001 syntax-error::")
+    # the column is CPython's, where it locates the error
+    assert lines[1].startswith("::error file=my pkg/broken.py,line=2,col=")
+    assert ",title=MEM001 syntax-error::" in lines[1]
     assert r.returncode == 1
 
 

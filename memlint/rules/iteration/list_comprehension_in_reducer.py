@@ -67,9 +67,11 @@ class ListComprehensionInReducer(Rule):
         "from mylib import max\nm = max([x for x in xs])\n",
         "t = sum(x for x in xs)\n",
     )
-    # A list display right after an opening parenthesis or a comma, with any whitespace,
-    # comments, line continuations or further parentheses in between.
-    triggers = r"[(,](?:\s|\(|\\|#[^\n]*\n)*\["
+    # A list display right after an opening parenthesis or a comma, with whitespace, line
+    # continuations or comments in between (`sum(([...]))` matches at the inner paren).
+    # No repeated `(` and no line-long wildcard: either rescans a run from each start,
+    # quadratic on deeply nested or long lines.
+    triggers = r"[(,](?:\s|\\|#[^\n]{0,300}\n)*\["
 
     def visit_Call(self, node: cst.Call) -> None:
         args = positional(node)
