@@ -136,7 +136,9 @@ class CopyNeverMutated(CopyTracking):
         "import numpy as np\ndef f(n):\n    arr = np.arange(n)\n    view = arr[2:5]\n    snap = arr.copy()\n"
         "    view[0] = 99\n    print(snap)\n",
     )
-    triggers = r"\bcopy\b"
+    # A copy call (memlint.semantic.fresh.copy_call): `copy` then its call's parenthesis
+    # (`x.copy()`, `copy.deepcopy(x)`, `np.copy(x)`), or an import renaming it (`deepcopy as dc`).
+    triggers = r"copy(?:\s|\\|#[^\n]*\n|\))*\(|copy(?:\s|\\|#[^\n]*\n)+as\b"
 
     def judge(self, c: CopyStatement) -> None:
         x, y = c.receiver, c.target

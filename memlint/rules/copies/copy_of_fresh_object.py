@@ -72,6 +72,8 @@ class CopyOfFreshObject(Rule):
         "import copy\nimport numpy as np\nbuf = copy.copy(np.empty(8, dtype=np.uint8))\n",
         "import pandas as pd\ndf = pd.read_csv(p, usecols=['a']).copy().copy()\n",
         "import pandas as pd\ndef f(df: pd.DataFrame, o):\n    return df.merge(o, on='k').copy()\n",
+        "from copy import (\n    deepcopy  # copies nested lists too\n    as clone,\n)\n"
+        "config = clone(dict(a=1, b=[1, 2]))\n",
     )
     valid = (
         "import pandas as pd\ndf = pd.read_csv(p, usecols=['a'])\nsub = df[df.a > 0].copy()\n",
@@ -102,7 +104,9 @@ class CopyOfFreshObject(Rule):
         "import pandas as pd\ns = pd.read_csv(p, usecols=['a'])['a']\nf = s.to_frame().copy()\n",
         "class Frame:\n    def merge(self, o): ...\nx = Frame().merge(1).copy()\n",
     )
-    triggers = r"\bcopy\b"
+    # A copy call (memlint.semantic.fresh.copy_call): `copy` then its call's parenthesis
+    # (`x.copy()`, `copy.deepcopy(x)`, `np.copy(x)`), or an import renaming it (`deepcopy as dc`).
+    triggers = r"copy(?:\s|\\|#[^\n]*\n|\))*\(|copy(?:\s|\\|#[^\n]*\n)+as\b"
 
     def visit_Call(self, node: cst.Call) -> None:
         found = copy_call(self.ctx.semantic, node)

@@ -107,7 +107,9 @@ class RedundantRebindCopy(CopyTracking):
         "        df = pd.read_csv(p, usecols=['a'])\n    except OSError:\n        df = df.copy()\n"
         "    df['a'] = 1\n    return df\n",
     )
-    triggers = r"\bcopy\b"
+    # A copy call (memlint.semantic.fresh.copy_call): `copy` then its call's parenthesis
+    # (`x.copy()`, `copy.deepcopy(x)`, `np.copy(x)`), or an import renaming it (`deepcopy as dc`).
+    triggers = r"copy(?:\s|\\|#[^\n]*\n|\))*\(|copy(?:\s|\\|#[^\n]*\n)+as\b"
 
     def judge(self, c: CopyStatement) -> None:
         x = c.receiver
