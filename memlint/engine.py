@@ -268,45 +268,49 @@ def _traverse(module: cst.Module, semantic: SemanticModel, rules: List[Rule], fa
         sl = getattr(semantic, "leave_" + name, None)
         if sl is not None:
             leaves.append((None, sl))
-        return visits, leaves, tuple(reversed(_child_fields(cls)))
-
-    def call(hooks, node):
-        for owner, fn in hooks:
-            if owner is not None and owner in failed:
-                continue
-            try:
-                fn(node)
-            except Exception as e:
-                if owner is None:
-                    raise
-                failed[owner] = e
+        # A tuple: the traversal pushes it as the "leave this node" marker (nodes never are).
+        return (visits, leaves, tuple(reversed(_child_fields(cls))))
 
     stack = semantic.stack
     push_open, pop_open = stack.append, stack.pop
     is_node = _IS_NODE
-    LEAVE = object()
     todo: list = [module]
     push, pop = todo.append, todo.pop
     while todo:
         node = pop()
-        if node is LEAVE:
-            node = stack[-1]
-            hooks = dispatch[type(node)][1]
-            if hooks:
-                call(hooks, node)
+        if type(node) is tuple:
+            # The marker pushed below: the node on top of `stack` is done; its leave hooks
+            # (the marker is its dispatch entry, so no second lookup).
+            leaves = node[1]
+            if leaves:
+                node = stack[-1]
+                for owner, fn in leaves:
+                    if owner is None:
+                        fn(node)  # the semantic model's: an exception there is memlint's bug
+                    elif owner not in failed:
+                        try:
+                            fn(node)
+                        except Exception as e:
+                            failed[owner] = e
             pop_open()
             continue
         cls = type(node)
         entry = dispatch.get(cls)
         if entry is None:
             entry = dispatch[cls] = hooks_for(cls)
-        visits, _, fields = entry
-        if not fields and not visits and not entry[1]:
+        visits, leaves, fields = entry
+        if not fields and not visits and not leaves:
             continue  # a leaf nobody looks at (an operator, a keyword): no need to open it
         push_open(node)
-        if visits:
-            call(visits, node)
-        push(LEAVE)
+        for owner, fn in visits:
+            if owner is None:
+                fn(node)
+            elif owner not in failed:
+                try:
+                    fn(node)
+                except Exception as e:
+                    failed[owner] = e
+        push(entry)
         # Children are pushed last to first, so they are popped in source order.
         for fname in fields:
             v = getattr(node, fname)
