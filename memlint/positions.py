@@ -93,23 +93,26 @@ def locate(
     module: cst.Module,
     source: str,
     requests: Sequence[Tuple[cst.CSTNode, Sequence[cst.CSTNode]]],
+    search: bool = True,
 ) -> Dict[int, Position]:
     """Positions of reported nodes, keyed by id(node).
 
     Each request is a node and the stack of nodes that were open when it was reported (root
-    first); the node is normally inside the innermost of them. Nodes that cannot be anchored
-    by an enclosing node are located by one pass over the whole module.
+    first); the node is normally inside the innermost of them. A node outside its stack is
+    found by a walk over the tree; one no enclosing node can anchor is located by one code
+    generation pass over the whole module.
     """
     out: Dict[int, Position] = {}
     # id(anchor) -> (absolute start of its text or None when not unique, its recorded ranges)
     anchors: Dict[int, Tuple[Optional[Tuple[int, int]], dict]] = {}
     leftover: List[int] = []
+    lost: set = set()  # leftovers inside none of the nodes of their stack
     default_indent = module.default_indent
     for node, stack in requests:
         key = id(node)
         if key in out:
             continue
-        found = False
+        found = inside = False
         # Indentation pushed by the blocks enclosing each stack entry.
         indents: List[str] = []
         levels: List[List[str]] = []
@@ -134,6 +137,7 @@ def locate(
             rng = computed.get(node)
             if rng is None:
                 continue  # the node is not inside this one: try the next enclosing node
+            inside = True
             if origin is None:
                 continue  # text not unique in the file: a larger node will be
             line0, col0 = origin
@@ -146,6 +150,50 @@ def locate(
             break
         if not found:
             leftover.append(key)
+            if not inside:
+                lost.add(key)
     if leftover:
-        out.update(full_positions(module, leftover))
+        wanted = lost
+        if search and wanted:
+            # Reported with no enclosing node open (from a rule's leave_Module, say): find where
+            # the nodes are with one walk over the tree, far cheaper than generating its code.
+            stacks = _find_stacks(module, wanted)
+            retry = {}
+            for node, _ in requests:
+                if id(node) in wanted and id(node) in stacks:
+                    retry[id(node)] = (node, stacks[id(node)])
+            if retry:
+                out.update(locate(module, source, list(retry.values()), search=False))
+        missing = [k for k in leftover if k not in out]
+        if missing:
+            out.update(full_positions(module, missing))
     return out
+
+
+def _find_stacks(module: cst.Module, wanted: set) -> Dict[int, tuple]:
+    """For each node whose id is in `wanted`: the nodes from the module down to it."""
+    from memlint.engine import _IS_NODE, _child_fields, _node_type  # (the engine imports us)
+
+    found: Dict[int, tuple] = {}
+    stack: List[cst.CSTNode] = []
+    todo: list = [module]
+    leave = object()
+    while todo and len(found) < len(wanted):
+        node = todo.pop()
+        if node is leave:
+            stack.pop()
+            continue
+        stack.append(node)
+        if id(node) in wanted:
+            found[id(node)] = tuple(stack)
+        todo.append(leave)
+        for name in reversed(_child_fields(type(node))):
+            value = getattr(node, name)
+            kind = type(value)
+            if kind is list or kind is tuple:
+                for v in reversed(value):
+                    if _IS_NODE.get(type(v)) or (type(v) not in _IS_NODE and _node_type(type(v))):
+                        todo.append(v)
+            elif _IS_NODE.get(kind) or (kind not in _IS_NODE and _node_type(kind)):
+                todo.append(value)
+    return found

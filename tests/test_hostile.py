@@ -341,18 +341,120 @@ def test_deep_folder_tree_walks_without_recursion(tmp_path):
     assert r.stdout.split() == ["1", "200"]
 
 
-def test_rule_triggers_cannot_go_quadratic():
-    """A trigger is searched in every file's raw text. A wildcard that runs to the end of the
-    line (`[^\\n]*`, `.*`) before more pattern rescans the line from every start position:
-    a long minified line then takes minutes. Anchor triggers on literal text instead."""
-    import re
+try:  # the parsed form of a regular expression
+    import re._constants as _sre
+    import re._parser as _sre_parse
+except ImportError:  # Python < 3.11
+    import sre_constants as _sre  # type: ignore[no-redef]
+    import sre_parse as _sre_parse  # type: ignore[no-redef]
 
-    unbounded = re.compile(r"\.[*+]|\[\^[^\]]*\][*+]|\\S[*+]")
-    # A pattern anchored at the start of the text (`\A`) is tried at one position only, so
-    # its wildcards scan the text once: linear.
-    anchored = re.compile(r"^(?:\(\?[a-z]+\))?\\A")
-    slow = [
-        (r.code, r.triggers) for r in registry.all_rules()
-        if r.triggers and unbounded.search(r.triggers) and not anchored.match(r.triggers)
-    ]
+
+def _anchored(items) -> bool:
+    """Does the parsed sequence start at the start of the text (`\\A`)? It is then tried at
+    one position only, and its repeats scan the text once: linear."""
+    items = list(items)
+    if not items:
+        return False
+    op, av = items[0]
+    if op is _sre.AT:
+        return av is _sre.AT_BEGINNING_STRING
+    return op is _sre.SUBPATTERN and _anchored(av[-1])
+
+
+def _unbounded_repeats(items):
+    """The bodies of the unbounded repeats (`*`, `+`, `{n,}`) in a parsed pattern, except in
+    parts anchored at the start of the text."""
+    if _anchored(items):
+        return
+    for op, av in items:
+        if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, getattr(_sre, "POSSESSIVE_REPEAT", None)):
+            low, high, body = av
+            if high == _sre.MAXREPEAT:
+                yield body
+            yield from _unbounded_repeats(body)
+        elif op is _sre.SUBPATTERN:
+            yield from _unbounded_repeats(av[-1])
+        elif op is _sre.BRANCH:
+            for alt in av[1]:
+                yield from _unbounded_repeats(alt)
+        elif op in (_sre.ASSERT, _sre.ASSERT_NOT):
+            yield from _unbounded_repeats(av[1])
+
+
+def _first_matches(items, ch: str) -> bool:
+    """Can a match of the parsed sequence `items` start with the character `ch`?"""
+    for op, av in items:
+        if op is _sre.AT:
+            continue  # an anchor (`\b`) consumes nothing: the next item decides
+        if op is _sre.LITERAL:
+            return chr(av) == ch
+        if op in (_sre.NOT_LITERAL, _sre.ANY):
+            return True
+        if op is _sre.IN:
+            return _in_class(av, ch)
+        if op is _sre.SUBPATTERN:
+            return _first_matches(av[-1], ch)
+        if op is _sre.BRANCH:
+            return any(_first_matches(alt, ch) for alt in av[1])
+        if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, getattr(_sre, "POSSESSIVE_REPEAT", None)):
+            return _first_matches(av[2], ch)
+        return True  # anything else: assume the worst
+    return False
+
+
+def _in_class(items, ch: str) -> bool:
+    categories = {
+        _sre.CATEGORY_WORD: ch.isalnum() or ch == "_",
+        _sre.CATEGORY_NOT_WORD: not (ch.isalnum() or ch == "_"),
+        _sre.CATEGORY_SPACE: ch.isspace(),
+        _sre.CATEGORY_NOT_SPACE: not ch.isspace(),
+        _sre.CATEGORY_DIGIT: ch.isdigit(),
+        _sre.CATEGORY_NOT_DIGIT: not ch.isdigit(),
+    }
+    negate, hit = False, False
+    for op, av in items:
+        if op is _sre.NEGATE:
+            negate = True
+        elif op is _sre.LITERAL:
+            hit = hit or chr(av) == ch
+        elif op is _sre.RANGE:
+            hit = hit or av[0] <= ord(ch) <= av[1]
+        elif op is _sre.CATEGORY:
+            hit = hit or categories.get(av, True)
+        else:
+            hit = True
+    return hit != negate
+
+
+def _rescans(pattern: str) -> list:
+    """Unbounded repeats in `pattern` that can run over words and across them: from each of
+    many starts they would scan on over the same text."""
+    parsed = _sre_parse.parse(pattern)
+    return [body for body in _unbounded_repeats(list(parsed))
+            if _first_matches(body, "e") and any(_first_matches(body, c) for c in " \n.(")]
+
+
+def test_rule_triggers_cannot_go_quadratic():
+    """A trigger is searched in every file's raw text, from every position its first part
+    matches. A repeat without an upper bound that can run over words and the spaces between
+    them (`[\\w\\s]*` after `while`, `[^\\n]*`, `.*`) rescans the rest of the text from each
+    of those starts: a long line or a file of repeated words then takes minutes. Bound such
+    repeats (`{0,200}`) or anchor the trigger at the start of the text (`\\A`), where it is
+    tried once."""
+    slow = [(r.code, r.triggers) for r in registry.all_rules() if r.triggers and _rescans(r.triggers)]
     assert not slow, slow
+
+
+@pytest.mark.parametrize("pattern", [
+    r"\bwhile\b(?:[\w\s.()\\]|#[^\n]*\n)*:", r"a.*b", r"x[^\n]+y", r"(?s:q.*?r)", r"\S+@",
+])
+def test_the_quadratic_check_knows_a_rescan(pattern):
+    assert _rescans(pattern)
+
+
+@pytest.mark.parametrize("pattern", [
+    r"copy(?:\s|\\|\))*[(#]", r"\bread\w*\b", r"[(,](?:\s|\\|#[^\n]{0,300}\n)*\[",
+    r"\bwhile\b[\w\s]{0,199}:", r"(?s)\A(?=.*?torch).*?Loss", r"x|(?s:\A.*?y)",
+])
+def test_the_quadratic_check_lets_bounded_scans_pass(pattern):
+    assert not _rescans(pattern)

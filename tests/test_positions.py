@@ -53,6 +53,7 @@ def _all_requests(module: cst.Module):
             out.append((node, tuple(stack)))
             if len(stack) > 3:
                 out.append((node, tuple(stack[:-2])))
+
         children = []
         for name in _child_fields(type(node)):
             v = getattr(node, name)
@@ -70,6 +71,12 @@ def _check(source: str) -> None:
     expected = full_positions(module, {id(n) for n, _ in requests})
     got = locate(module, source, requests)
     wrong = [(type(n).__name__, got.get(id(n)), expected[id(n)]) for n, _ in requests
+             if got.get(id(n)) != expected[id(n)]]
+    assert not wrong, wrong[:5]
+    # Reported from leave_Module, with nothing but the module open: found by a walk.
+    alone = [(n, (module,)) for n, _ in requests[::3]]
+    got = locate(module, source, alone)
+    wrong = [(type(n).__name__, got.get(id(n)), expected[id(n)]) for n, _ in alone
              if got.get(id(n)) != expected[id(n)]]
     assert not wrong, wrong[:5]
 

@@ -265,3 +265,26 @@ def test_required_strings_never_reject_a_match():
             assert matches(pattern, text) == bool(pattern.search(text)), (pattern.pattern, text)
             if pattern.search(text) and needles(pattern):
                 assert any(n in text for n in needles(pattern))
+
+
+def test_lint_source_leaves_the_garbage_collector_as_it_found_it():
+    import gc
+
+    from memlint import registry
+    from memlint.engine import lint_source
+
+    rules = registry.select_rules(["ALL"])
+    source = (FIXTURES / "iteration.py").read_text()
+    assert gc.isenabled()
+    lint_source(source, "a.py", rules)
+    lint_source("def f(:\n", "b.py", rules)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        lint_source(source, "a.py", rules)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    gc.collect()
+    lint_source(source, "a.py", rules)
+    assert gc.collect() == 0  # linting leaves no cycles behind for the collector

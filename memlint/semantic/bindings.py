@@ -12,26 +12,46 @@ from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 import libcst as cst
 
+# Node types are compared exactly (`type(x) is cst.Name`) on these hot paths: `isinstance`
+# against libcst's ABC-based classes costs a Python-level ABCMeta call whenever it fails. The
+# classes compared have no subclasses; for the two abstract bases, all their subclasses.
+
+
+def _subclasses(base: type) -> frozenset:
+    out, todo = set(), [base]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            if sub not in out:
+                out.add(sub)
+                todo.append(sub)
+    return frozenset(out)
+
+
+_SMALL_STATEMENTS = _subclasses(cst.BaseSmallStatement)
+_SUITES = _subclasses(cst.BaseSuite)
+_TRY = (cst.Try, getattr(cst, "TryStar", cst.Try))
+
 
 def dotted(node: cst.BaseExpression) -> Optional[str]:
     """`a.b.c` as a string, or None for anything that is not a plain dotted name."""
     parts: List[str] = []
-    while isinstance(node, cst.Attribute):
+    while type(node) is cst.Attribute:
         parts.append(node.attr.value)
         node = node.value
-    if isinstance(node, cst.Name):
+    if type(node) is cst.Name:
         parts.append(node.value)
         return ".".join(reversed(parts))
     return None
 
 
 def target_names(target: cst.BaseExpression) -> Iterable[str]:
-    if isinstance(target, cst.Name):
+    kind = type(target)
+    if kind is cst.Name:
         yield target.value
-    elif isinstance(target, (cst.Tuple, cst.List)):
+    elif kind is cst.Tuple or kind is cst.List:
         for el in target.elements:
             yield from target_names(el.value)
-    elif isinstance(target, cst.StarredElement):
+    elif kind is cst.StarredElement:
         yield from target_names(target.value)
 
 
@@ -96,25 +116,26 @@ def collect(body: Iterable[cst.CSTNode], out: ScopeBindings) -> ScopeBindings:
     stack.reverse()
     while stack:
         stmt = stack.pop()
-        if isinstance(stmt, cst.SimpleStatementLine):
+        kind = type(stmt)
+        if kind is cst.SimpleStatementLine:
             for small in stmt.body:
                 _small_bindings(small, out)
-        elif isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+        elif kind is cst.FunctionDef or kind is cst.ClassDef:
             out.bind(stmt.name.value)
-        elif isinstance(stmt, cst.BaseSmallStatement):  # the body of a one-line suite
+        elif kind in _SMALL_STATEMENTS:  # the body of a one-line suite
             _small_bindings(stmt, out)
-        elif isinstance(stmt, cst.BaseSuite):
+        elif kind in _SUITES:
             _push_body(stmt, stack)
         else:
-            if isinstance(stmt, cst.For):
+            if kind is cst.For:
                 for n in target_names(stmt.target):
                     out.bind(n)
-            elif isinstance(stmt, cst.With):
+            elif kind is cst.With:
                 for item in stmt.items:
                     if item.asname is not None:
                         for n in target_names(item.asname.name):
                             out.bind(n)
-            elif isinstance(stmt, (cst.Try, getattr(cst, "TryStar", cst.Try))):
+            elif kind in _TRY:
                 for h in stmt.handlers:
                     if h.name is not None and isinstance(h.name.name, cst.Name):
                         out.bind(h.name.name.value)
@@ -127,7 +148,7 @@ def collect(body: Iterable[cst.CSTNode], out: ScopeBindings) -> ScopeBindings:
                         stack.append(c)
                 else:
                     stack.append(child)
-            if isinstance(stmt, cst.Match):
+            if kind is cst.Match:
                 for case in reversed(stmt.cases):
                     stack.append(case.body)
     return out
@@ -143,23 +164,24 @@ def _push_body(suite, stack: list) -> None:
 
 
 def _small_bindings(small, out: ScopeBindings) -> None:
-    if isinstance(small, cst.Assign):
+    kind = type(small)
+    if kind is cst.Assign:
         for t in small.targets:
             for n in target_names(t.target):
                 out.bind(n)
-    elif isinstance(small, (cst.AnnAssign, cst.AugAssign)):
-        if small.__class__ is cst.AnnAssign and small.value is None:
-            out.names.add(small.target.value) if isinstance(small.target, cst.Name) else None
+    elif kind is cst.AnnAssign or kind is cst.AugAssign:
+        if kind is cst.AnnAssign and small.value is None:
+            out.names.add(small.target.value) if type(small.target) is cst.Name else None
             return
         for n in target_names(small.target):
             out.bind(n)
-    elif isinstance(small, (cst.Import, cst.ImportFrom)):
+    elif kind is cst.Import or kind is cst.ImportFrom:
         _import_bindings(small, out)
-    elif isinstance(small, cst.Global):
+    elif kind is cst.Global:
         out.globals.update(n.name.value for n in small.names)
-    elif isinstance(small, cst.Nonlocal):
+    elif kind is cst.Nonlocal:
         out.nonlocals.update(n.name.value for n in small.names)
-    elif isinstance(small, cst.Del):
+    elif kind is cst.Del:
         for n in target_names(small.target):
             out.names.add(n)
 

@@ -61,6 +61,13 @@ class Fresh:
 
 # --- what a copy call looks like --------------------------------------------------------------
 
+# Text every file holding a copy call contains (the copy rules' trigger): `copy` then its call's
+# parenthesis (`x.copy()`, `copy.deepcopy(x)`, `np.copy(x)`), or an import renaming it
+# (`deepcopy as dc`). A comment between them admits the file: scanning past comments would
+# rescan a long line from every `copy` on it.
+COPY_CALL_TRIGGER = r"copy(?:\s|\\|\))*[(#]|copy(?:\s|\\)+as\b"
+
+
 def copy_call(semantic, node: cst.CSTNode) -> Optional[Tuple[cst.BaseExpression, str, bool]]:
     """(receiver, spelling, deep) if `node` is a full copy of one object, else None.
 

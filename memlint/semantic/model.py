@@ -106,10 +106,10 @@ class SemanticModel:
         -> "builtins.sum"; a local variable, an attribute of an unknown object -> None.
         """
         attrs: List[str] = []
-        while isinstance(node, cst.Attribute):
+        while type(node) is cst.Attribute:  # exact types: see _classify
             attrs.append(node.attr.value)
             node = node.value
-        if not isinstance(node, cst.Name):
+        if type(node) is not cst.Name:
             return None
         name = node.value
         scope = self.lookup(name)
@@ -134,33 +134,29 @@ class SemanticModel:
 
     def value_of(self, node: cst.CSTNode) -> Value:
         """What `node` evaluates to (see values.Value); UNKNOWN unless memlint can vouch."""
-        if isinstance(node, cst.Name):
+        kind = type(node)  # exact types: see _classify
+        if kind is cst.Name:
             scope = self.lookup(node.value)
             if scope is None or scope.b.imports.get(node.value):
                 return UNKNOWN
             return scope.values.get(node.value, UNKNOWN)
-        if isinstance(node, cst.Call):
+        if kind is cst.Call:
             func = node.func
-            if isinstance(func, cst.Attribute):
+            if type(func) is cst.Attribute:
                 receiver = self.value_of(func.value)
                 if receiver.known:
                     return method_value(receiver, func.attr.value, node)
             qualified = self.qualified_name(func)
             return SK.estimator_value(qualified, node) or call_value(qualified, node)
-        if isinstance(node, (cst.List, cst.ListComp)):
-            return Value("list", True)
-        if isinstance(node, (cst.Dict, cst.DictComp)):
-            return Value("dict", True)
-        if isinstance(node, (cst.Set, cst.SetComp)):
-            return Value("set", True)
-        if isinstance(node, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
-            return Value("str", True)
-        if isinstance(node, cst.Subscript):
+        literal = _LITERAL_KINDS.get(kind)
+        if literal is not None:
+            return Value(literal, True)
+        if kind is cst.Subscript:
             base = self.value_of(node.value)
             if base.kind in ("dataframe", "series", "ndarray", "tensor", "sparse"):
                 return Value(base.kind, False, base.large, "subscript")
             return UNKNOWN
-        if isinstance(node, cst.BinaryOperation):
+        if kind is cst.BinaryOperation:
             left, right = self.value_of(node.left), self.value_of(node.right)
             if left.kind == "path" and isinstance(node.operator, cst.Divide):
                 return Value("path", True, False, left.origin)  # Path(d) / "name.txt"
@@ -340,6 +336,12 @@ class SemanticModel:
                 return tuple(stack[i:-1])
         return tuple(stack[:-1])
 
+
+_LITERAL_KINDS = {
+    cst.List: "list", cst.ListComp: "list", cst.Dict: "dict", cst.DictComp: "dict",
+    cst.Set: "set", cst.SetComp: "set", cst.SimpleString: "str", cst.ConcatenatedString: "str",
+    cst.FormattedString: "str",
+}
 
 # The parents that decide what a Name does, compared by exact type: `isinstance` against
 # libcst's classes goes through ABCMeta (a Python-level call per failed check), and this runs

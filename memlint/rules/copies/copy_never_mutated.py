@@ -6,7 +6,7 @@ import libcst as cst
 
 from memlint.rules.copies.base import CopyStatement, CopyTracking
 from memlint.rules.copies.redundant_rebind_copy import spelled
-from memlint.semantic.fresh import ARRAY_KINDS, copy_call
+from memlint.semantic.fresh import ARRAY_KINDS, COPY_CALL_TRIGGER, copy_call
 from memlint.semantic.mutation import DELETE, MUTATE, READ
 
 # Statements whose body may run zero or several times.
@@ -136,7 +136,7 @@ class CopyNeverMutated(CopyTracking):
         "import numpy as np\ndef f(n):\n    arr = np.arange(n)\n    view = arr[2:5]\n    snap = arr.copy()\n"
         "    view[0] = 99\n    print(snap)\n",
     )
-    triggers = r"\bcopy\b"
+    triggers = COPY_CALL_TRIGGER
 
     def judge(self, c: CopyStatement) -> None:
         x, y = c.receiver, c.target

@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from memlint.rule import Rule
-from memlint.semantic.fresh import copy_call, fresh_origin
+from memlint.semantic.fresh import COPY_CALL_TRIGGER, copy_call, fresh_origin
 
 
 class CopyOfFreshObject(Rule):
@@ -72,6 +72,8 @@ class CopyOfFreshObject(Rule):
         "import copy\nimport numpy as np\nbuf = copy.copy(np.empty(8, dtype=np.uint8))\n",
         "import pandas as pd\ndf = pd.read_csv(p, usecols=['a']).copy().copy()\n",
         "import pandas as pd\ndef f(df: pd.DataFrame, o):\n    return df.merge(o, on='k').copy()\n",
+        "from copy import (\n    deepcopy  # copies nested lists too\n    as clone,\n)\n"
+        "config = clone(dict(a=1, b=[1, 2]))\n",
     )
     valid = (
         "import pandas as pd\ndf = pd.read_csv(p, usecols=['a'])\nsub = df[df.a > 0].copy()\n",
@@ -102,7 +104,7 @@ class CopyOfFreshObject(Rule):
         "import pandas as pd\ns = pd.read_csv(p, usecols=['a'])['a']\nf = s.to_frame().copy()\n",
         "class Frame:\n    def merge(self, o): ...\nx = Frame().merge(1).copy()\n",
     )
-    triggers = r"\bcopy\b"
+    triggers = COPY_CALL_TRIGGER
 
     def visit_Call(self, node: cst.Call) -> None:
         found = copy_call(self.ctx.semantic, node)

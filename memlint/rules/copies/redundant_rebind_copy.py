@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from memlint.rules.copies.base import CopyStatement, CopyTracking
+from memlint.semantic.fresh import COPY_CALL_TRIGGER
 from memlint.semantic.mutation import CALL, ESCAPE
 
 
@@ -107,7 +108,7 @@ class RedundantRebindCopy(CopyTracking):
         "        df = pd.read_csv(p, usecols=['a'])\n    except OSError:\n        df = df.copy()\n"
         "    df['a'] = 1\n    return df\n",
     )
-    triggers = r"\bcopy\b"
+    triggers = COPY_CALL_TRIGGER
 
     def judge(self, c: CopyStatement) -> None:
         x = c.receiver

@@ -96,6 +96,8 @@ class UnboundedBuffer(LifetimeHooks, Rule):
         "class Agent:\n    def __init__(self):\n        self.running = True\n        self.memory = []\n"
         "    def loop(self, env):\n        while self.running:\n"
         "            self.memory.append(env.step())\n",
+        "def serve(stop, q):\n    got = []\n    while (not stop.is_set()  # until told\n"
+        "           ):\n        got.append(q.get())\n",
     )
     valid = (
         "def run(queue):\n    seen = []\n    while True:\n        seen.append(queue.get())\n"
@@ -127,9 +129,14 @@ class UnboundedBuffer(LifetimeHooks, Rule):
         "    def run(self):\n        while True:\n            self.items.append(1)\n"
         "    def reset(self):\n        self.items.clear()\n",
     )
-    # An endless loop is a `while` or a `for` over itertools.count/cycle/repeat (resolved
-    # through imports, so the module's name is in the file).
-    triggers = r"\bwhile\b|\bitertools\b"
+    # An endless loop is a `for` over itertools.count/cycle/repeat (resolved through imports,
+    # so the module's name is in the file) or a `while` whose test is a name, a number, an
+    # attribute or `.is_set()`, maybe negated or parenthesised: only word characters, dots,
+    # parentheses, whitespace and line continuations up to its colon (or a comment). The scan
+    # is bounded: a header longer than that admits the file rather than rescanning the text
+    # from every `while`. `.is_set()` may follow any receiver (`flags[i].is_set()`).
+    triggers = (r"\bwhile\b(?:[\w\s.()\\]{0,199}[:#]|[\w\s.()\\]{200})"
+                r"|\bitertools\b|\bis_set\b")
     needs = frozenset({"uses"})
 
     def __init__(self, ctx, settings=None):

@@ -162,6 +162,8 @@ class GraphRetainingAccumulation(Rule):
         "from torch import nn\nclass T:\n    def __init__(self):\n        self.crit = nn.MSELoss()\n"
         "    def val(self, loader):\n        s = 0\n        for x, y in loader:\n"
         "            s += self.crit(self.net(x), y)\n        print(s)\n",
+        "def train(model, loader):\n    total = 0.0\n    for x, y in loader:\n        loss = model(x, y)\n"
+        "        (loss.  # a comment inside the call\n         backward)()\n        total += loss\n",
     )
     valid = (
         "import torch.nn as nn\ncrit = nn.MSELoss()\ntotal = 0\nfor x, y in data:\n"
@@ -178,7 +180,11 @@ class GraphRetainingAccumulation(Rule):
         "    hist.append(F.mse_loss(p.detach(), y))\n",
         "total = 0\nfor loss in losses:\n    total += loss\n",
     )
-    triggers = r"[Ll]oss|backward|cross_entropy|kl_div"
+    # A graph comes from a `.backward()` on the value, torch.autograd, or a loss criterion;
+    # criteria (nn.*Loss, F.*_loss, F.cross_entropy, F.kl_div, a local module class named
+    # ...Loss) are recognised through imports of torch or lightning.
+    triggers = (r"\.(?:\s|\\)*(?:backward\b|#)|autograd"
+                r"|(?s:\A(?=.*?(?:torch|lightning)).*?(?:[Ll]oss|cross_entropy|kl_div))")
 
     # --- state ---------------------------------------------------------------------------
     def visit_Module(self, node: cst.Module) -> None:
