@@ -147,8 +147,73 @@ def _required(items: List) -> Optional[set]:
 
 
 def matches(pattern: Pattern, source: str) -> bool:
-    """`pattern.search(source)`, skipped when none of its required strings is in `source`."""
-    found = needles(pattern)
-    if found is not None and not any(n in source for n in found):
-        return False
-    return pattern.search(source) is not None
+    """`pattern.search(source)`, done alternative by alternative: each top-level alternative
+    is searched only when one of its required strings is in `source`."""
+    for part in _parts(pattern):
+        found = needles(part)
+        if found is not None and not any(n in source for n in found):
+            continue
+        if part.search(source) is not None:
+            return True
+    return False
+
+
+_PARTS: Dict[Tuple[str, int], Tuple[Pattern, ...]] = {}
+
+
+def _parts(pattern: Pattern) -> Tuple[Pattern, ...]:
+    """The top-level alternatives of `pattern`, compiled one by one (or just `pattern`).
+
+    `a|b` matches somewhere exactly when `a` or `b` does, but searched as one pattern it is
+    tried at every position of the text; alone, each alternative gets its own required
+    strings and its own fast literal prefix (`while\\b...|itertools` -> two memchr scans).
+    """
+    key = (pattern.pattern, pattern.flags)
+    parts = _PARTS.get(key)
+    if parts is None:
+        try:
+            pieces = _split_alternatives(pattern.pattern) if isinstance(pattern.pattern, str) else None
+            parts = (tuple(re.compile(p, pattern.flags) for p in pieces)
+                     if pieces and len(pieces) > 1 else (pattern,))
+        except re.error:  # pragma: no cover - a piece that does not stand alone: keep it whole
+            parts = (pattern,)
+        _PARTS[key] = parts
+    return parts
+
+
+def _split_alternatives(text: str) -> Optional[List[str]]:
+    """`text` cut at its top-level `|` (outside groups and classes), a leading inline flag
+    group (`(?s)`) kept on each piece; None when the pattern is verbose or has back-references
+    (which a piece might not carry)."""
+    flags = re.match(r"\(\?[aiLmsux]+\)", text)
+    prefix = flags.group(0) if flags else ""
+    if "x" in prefix or re.search(r"\\[1-9]|\(\?P=", text):
+        return None
+    body = text[len(prefix):]
+    pieces, start, depth, i, in_class = [], 0, 0, 0, False
+    while i < len(body):
+        c = body[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            if c == "]":
+                in_class = False
+        elif c == "[":
+            in_class = True
+            if body[i + 1:i + 2] == "^":
+                i += 1
+            if body[i + 1:i + 2] == "]":  # a `]` first in a class is a literal
+                i += 1
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            pieces.append(body[start:i])
+            start = i + 1
+        i += 1
+    pieces.append(body[start:])
+    if depth != 0 or in_class or any(p == "" for p in pieces):
+        return None
+    return [prefix + p for p in pieces]

@@ -288,3 +288,19 @@ def test_lint_source_leaves_the_garbage_collector_as_it_found_it():
     gc.collect()
     lint_source(source, "a.py", rules)
     assert gc.collect() == 0  # linting leaves no cycles behind for the collector
+
+
+@pytest.mark.parametrize("pattern,pieces", [
+    (r"a|b", ["a", "b"]),
+    (r"(?s)\A(?=x|y).*?z|q", [r"(?s)\A(?=x|y).*?z", "(?s)q"]),
+    (r"[|]|x", ["[|]", "x"]),
+    (r"[]|]a|b", ["[]|]a", "b"]),
+    (r"\||c", [r"\|", "c"]),
+    (r"(a|b)c", [r"(a|b)c"]),
+    (r"(a)\1|b", None),  # a back-reference may not stand alone
+    (r"a||b", None),
+])
+def test_top_level_alternatives_are_searched_one_by_one(pattern, pieces):
+    from memlint.triggers import _split_alternatives
+
+    assert _split_alternatives(pattern) == pieces

@@ -136,7 +136,7 @@ class MaterializedIteration(Rule):
     # `in` then a list display (through whitespace, continuations, parentheses), or the
     # word `list` anywhere: the call may be spelled `builtins.list` or an alias. No
     # line-long wildcard: each `in` of a long line would rescan the line (quadratic).
-    triggers = r"\bin\b(?:\s|\(|\\)*\[|\blist\b"
+    triggers = r"\blist\b|\bin\b(?:\s|\(|\\)*\["
 
     def visit_For(self, node: cst.For) -> None:
         it = node.iter

@@ -129,14 +129,14 @@ class UnboundedBuffer(LifetimeHooks, Rule):
         "    def run(self):\n        while True:\n            self.items.append(1)\n"
         "    def reset(self):\n        self.items.clear()\n",
     )
-    # An endless loop is a `for` over itertools.count/cycle/repeat (resolved through imports,
-    # so the module's name is in the file) or a `while` whose test is a name, a number, an
-    # attribute or `.is_set()`, maybe negated or parenthesised: only word characters, dots,
-    # parentheses, whitespace and line continuations up to its colon (or a comment). The scan
-    # is bounded: a header longer than that admits the file rather than rescanning the text
-    # from every `while`. `.is_set()` may follow any receiver (`flags[i].is_set()`).
-    triggers = (r"\bwhile\b(?:[\w\s.()\\]{0,199}[:#]|[\w\s.()\\]{200})"
-                r"|\bitertools\b|\bis_set\b")
+    # An endless loop (memlint.semantic.lifetime._forever) is a `while` whose test is a
+    # name, a number or a dotted name written without spaces, maybe negated and in
+    # parentheses, up to its colon (a comment admits the file; a name over 200 characters
+    # too, rather than scan on); a `while not <anything>.is_set()`; or a `for` over
+    # itertools.count/cycle/repeat in a file that names itertools.
+    triggers = (r"while\b[\s(\\]*(?:not\b[\s(\\]*)?(?:[\w.]{1,200}[\s)\\]*[:#]|[\w.]{201})"
+                r"|is_set\b"
+                r"|(?s:\A(?=.*?\bitertools\b).*?\b(?:count|cycle|repeat)\b)")
     needs = frozenset({"uses"})
 
     def __init__(self, ctx, settings=None):
