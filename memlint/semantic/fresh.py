@@ -76,13 +76,13 @@ def copy_call(semantic, node: cst.CSTNode) -> Optional[Tuple[cst.BaseExpression,
     Python objects a container holds. Shallow pandas copies (`deep=False`), numpy layout
     changes (`order="F"`) and anything with extra arguments are not copies of that kind.
     """
-    if not isinstance(node, cst.Call):
+    if not type(node) is cst.Call:
         return None
     func = node.func
     args = node.args
     if any(a.star for a in args):
         return None
-    if isinstance(func, cst.Attribute) and func.attr.value == "copy":
+    if type(func) is cst.Attribute and func.attr.value == "copy":
         qn = semantic.qualified_name(func)
         if qn is not None:  # `copy.copy(x)` / `np.copy(x)` spelled as attributes of modules
             return _function_copy(qn, node)
@@ -131,9 +131,9 @@ def fresh_origin(semantic, expr: cst.BaseExpression, deep: bool = False) -> Opti
         if deep and not _deep_literal(semantic, expr):
             return None
         return Fresh(*lit)
-    if isinstance(expr, cst.Call):
+    if type(expr) is cst.Call:
         return _fresh_call(semantic, expr, deep)
-    if isinstance(expr, cst.BinaryOperation):
+    if type(expr) is cst.BinaryOperation:
         v = semantic.value_of(expr)
         if v.fresh and v.kind in ARRAY_KINDS:
             return Fresh(v.kind, "an arithmetic expression")
@@ -141,30 +141,30 @@ def fresh_origin(semantic, expr: cst.BaseExpression, deep: bool = False) -> Opti
 
 
 def _deep_literal(semantic, expr) -> bool:
-    if isinstance(expr, (cst.List, cst.Set)):
+    if type(expr) in (cst.List, cst.Set):
         return all(
-            not isinstance(el, cst.StarredElement) and _deep_item(semantic, el.value)
+            not type(el) is cst.StarredElement and _deep_item(semantic, el.value)
             for el in expr.elements
         )
-    if isinstance(expr, cst.Dict):
+    if type(expr) is cst.Dict:
         return all(
-            isinstance(el, cst.DictElement) and _deep_item(semantic, el.value)
+            type(el) is cst.DictElement and _deep_item(semantic, el.value)
             for el in expr.elements
         )
-    if isinstance(expr, (cst.ListComp, cst.SetComp)):
+    if type(expr) in (cst.ListComp, cst.SetComp):
         return _deep_item(semantic, expr.elt)
-    if isinstance(expr, cst.DictComp):
+    if type(expr) is cst.DictComp:
         return _deep_item(semantic, expr.value)
     return False
 
 
 def _deep_item(semantic, expr) -> bool:
     if isinstance(expr, _CONSTANTS) or (
-        isinstance(expr, cst.Name) and expr.value in ("None", "True", "False")
+        type(expr) is cst.Name and expr.value in ("None", "True", "False")
     ):
         return True
-    if isinstance(expr, cst.Tuple):
-        return all(not isinstance(el, cst.StarredElement) and _deep_item(semantic, el.value)
+    if type(expr) is cst.Tuple:
+        return all(not type(el) is cst.StarredElement and _deep_item(semantic, el.value)
                    for el in expr.elements)
     return fresh_origin(semantic, expr, deep=True) is not None
 
@@ -186,7 +186,7 @@ def _fresh_call(semantic, call: cst.Call, deep: bool) -> Optional[Fresh]:
     qn = semantic.qualified_name(func)
     if qn is not None:
         return _fresh_function(semantic, qn, call, deep)
-    if not isinstance(func, cst.Attribute):
+    if not type(func) is cst.Attribute:
         return None
     method = func.attr.value
     receiver = func.value
@@ -214,7 +214,7 @@ def _fresh_call(semantic, call: cst.Call, deep: bool) -> Optional[Fresh]:
         return None
     if deep and result.kind not in ARRAY_KINDS:
         return None
-    if isinstance(receiver, cst.Subscript):  # a selection: a frame or a series
+    if type(receiver) is cst.Subscript:  # a selection: a frame or a series
         return Fresh(result.kind, f".{method}()")
     owner = {"dataframe": "DataFrame", "series": "Series", "ndarray": "ndarray",
              "tensor": "Tensor", "sparse": "sparse matrix"}[value.kind]
@@ -236,8 +236,8 @@ def receiver_value(semantic, expr) -> Value:
     value = semantic.value_of(expr)
     if value.known:
         return value
-    base = expr.value if isinstance(expr, cst.Subscript) else expr
-    if not isinstance(base, cst.Name):
+    base = expr.value if type(expr) is cst.Subscript else expr
+    if not type(base) is cst.Name:
         return value
     kind = annotated_kind(semantic, base.value)
     if kind is None:
@@ -263,9 +263,9 @@ def annotated_kind(semantic, name: str) -> Optional[str]:
 
 def _is_grouping(semantic, expr) -> bool:
     """`df.groupby(...)`, optionally with a column selection: `df.groupby(k)["x"]`."""
-    if isinstance(expr, cst.Subscript):
+    if type(expr) is cst.Subscript:
         expr = expr.value
-    if not (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute)):
+    if not (type(expr) is cst.Call and type(expr.func) is cst.Attribute):
         return False
     if expr.func.attr.value not in GROUPERS:
         return False
@@ -273,7 +273,7 @@ def _is_grouping(semantic, expr) -> bool:
 
 
 def _grouper_name(expr) -> str:
-    if isinstance(expr, cst.Subscript):
+    if type(expr) is cst.Subscript:
         expr = expr.value
     return expr.func.attr.value
 
@@ -351,6 +351,6 @@ def _fresh_frame(semantic, qn: str, call: cst.Call, origin: str) -> Optional[Fre
     value = semantic.value_of(data)
     if value.kind in ("list", "dict"):
         return Fresh(kind, origin)
-    if not isinstance(data, cst.Name) and fresh_origin(semantic, data) is not None:
+    if not type(data) is cst.Name and fresh_origin(semantic, data) is not None:
         return Fresh(kind, origin)
     return None

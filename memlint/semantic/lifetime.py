@@ -105,14 +105,14 @@ def is_copy_index(semantic, sub: cst.Subscript) -> bool:
     """`x[[...]]`, `x[mask]`, `x[idx_array]`: pandas and numpy copy for these indexers."""
     for el in sub.slice:
         index = el.slice
-        if not isinstance(index, cst.Index):
+        if not type(index) is cst.Index:
             continue
         v = index.value
-        if isinstance(v, (cst.List, cst.ListComp, cst.Comparison)):
+        if type(v) in (cst.List, cst.ListComp, cst.Comparison):
             return True
-        if isinstance(v, cst.UnaryOperation) and isinstance(v.operator, cst.BitInvert):
+        if type(v) is cst.UnaryOperation and type(v.operator) is cst.BitInvert:
             return True
-        if isinstance(v, cst.BinaryOperation) and isinstance(
+        if type(v) is cst.BinaryOperation and isinstance(
             v.operator, (cst.BitAnd, cst.BitOr, cst.BitXor)
         ):
             return True
@@ -122,7 +122,7 @@ def is_copy_index(semantic, sub: cst.Subscript) -> bool:
 
 
 def _is_local_function(semantic, func) -> Optional[str]:
-    if isinstance(func, cst.Name):
+    if type(func) is cst.Name:
         owner = semantic.lookup(func.value)
         if owner is not None and func.value not in owner.b.imports:
             return func.value
@@ -141,7 +141,7 @@ def flow_of(semantic, stack, i: int, root_name: Optional[str] = None) -> Flow:
     via: Optional[str] = None
     passed: Optional[str] = None
     elements = False
-    root = expr if isinstance(expr, cst.Name) else None
+    root = expr if type(expr) is cst.Name else None
 
     def result(flow: str) -> Flow:
         if flow == "escape" and via is not None:
@@ -150,10 +150,10 @@ def flow_of(semantic, stack, i: int, root_name: Optional[str] = None) -> Flow:
 
     while i > 0:
         parent = stack[i - 1]
-        if isinstance(parent, cst.Attribute) and parent.value is expr:
+        if type(parent) is cst.Attribute and parent.value is expr:
             attr = parent.attr.value
             grand = stack[i - 2] if i > 1 else None
-            if isinstance(grand, cst.Call) and grand.func is parent:
+            if type(grand) is cst.Call and grand.func is parent:
                 if attr in VIEW_METHODS or (attr.endswith("_") and not attr.startswith("_")) or (
                     # a shallow copy of a container shares its items; an array's copy (also of
                     # a slice of it: `raw[:, :64].copy()`) owns its data
@@ -166,7 +166,7 @@ def flow_of(semantic, stack, i: int, root_name: Optional[str] = None) -> Flow:
                 return result("use")
             expr, i = parent, i - 1
             continue
-        if isinstance(parent, cst.Subscript):
+        if type(parent) is cst.Subscript:
             if parent.value is expr:
                 if is_copy_index(semantic, parent):
                     return result("use")
@@ -177,38 +177,38 @@ def flow_of(semantic, stack, i: int, root_name: Optional[str] = None) -> Flow:
                                cst.StarredDictElement)):
             expr, i = stack[i - 2], i - 2  # kept by the container, key or value
             continue
-        if isinstance(parent, (cst.List, cst.Tuple, cst.Set, cst.Dict)):
+        if type(parent) in (cst.List, cst.Tuple, cst.Set, cst.Dict):
             expr, i = parent, i - 1
             continue
-        if isinstance(parent, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
+        if type(parent) in (cst.ListComp, cst.SetComp, cst.GeneratorExp):
             if parent.elt is expr:
                 expr, i = parent, i - 1
                 continue
             return result("use")
-        if isinstance(parent, cst.DictComp):
+        if type(parent) is cst.DictComp:
             if parent.key is expr or parent.value is expr:
                 expr, i = parent, i - 1
                 continue
             return result("use")
-        if isinstance(parent, (cst.CompFor, cst.CompIf)):
+        if type(parent) in (cst.CompFor, cst.CompIf):
             return result("use")
-        if isinstance(parent, cst.IfExp):
+        if type(parent) is cst.IfExp:
             if parent.test is expr:
                 return result("use")
             expr, i = parent, i - 1
             continue
-        if isinstance(parent, cst.BooleanOperation):
+        if type(parent) is cst.BooleanOperation:
             expr, i = parent, i - 1
             continue
-        if isinstance(parent, cst.Arg):
+        if type(parent) is cst.Arg:
             call = stack[i - 2] if i > 1 else None
-            if not isinstance(call, cst.Call):
+            if not type(call) is cst.Call:
                 return result("escape")  # class bases, decorators' odd forms
             func = call.func
             qn = semantic.qualified_name(func)
             name = qn or dotted(func) or ""
             last = name.rpartition(".")[2]
-            if isinstance(func, cst.Attribute) and func.attr.value in KEEPER_METHODS:
+            if type(func) is cst.Attribute and func.attr.value in KEEPER_METHODS:
                 return result("escape")
             if qn in KEEPER_FUNCS:
                 return result("escape")
@@ -226,29 +226,29 @@ def flow_of(semantic, stack, i: int, root_name: Optional[str] = None) -> Flow:
                 expr, i = call, i - 2
                 continue
             return result("use")
-        if isinstance(parent, cst.Call):
+        if type(parent) is cst.Call:
             return result("use")  # called, or a `*args` that is not an Arg: a plain use
-        if isinstance(parent, (cst.Assign, cst.AnnAssign)):
+        if type(parent) in (cst.Assign, cst.AnnAssign):
             if parent.value is not expr:
                 return result("use")  # a target: stores into the object
-            targets = [t.target for t in parent.targets] if isinstance(parent, cst.Assign) else [
+            targets = [t.target for t in parent.targets] if type(parent) is cst.Assign else [
                 parent.target
             ]
             if root_name is not None and all(
-                isinstance(t, cst.Name) and t.value == root_name for t in targets
+                type(t) is cst.Name and t.value == root_name for t in targets
             ):
                 return result("use")  # `x = x.view(...)`: a rebinding of the same name
             return result("escape")
-        if isinstance(parent, cst.AssignTarget):
+        if type(parent) is cst.AssignTarget:
             return result("use")
-        if isinstance(parent, cst.AugAssign):
+        if type(parent) is cst.AugAssign:
             return result("escape" if parent.value is expr else "use")
         if isinstance(parent, (cst.NamedExpr, cst.Return, cst.Yield, cst.From, cst.Lambda,
                                cst.Decorator, cst.Param)):
             return result("escape")
-        if isinstance(parent, cst.WithItem):
+        if type(parent) is cst.WithItem:
             return result("escape" if parent.asname is not None else "use")
-        if isinstance(parent, cst.Index):
+        if type(parent) is cst.Index:
             # used as an index: `d[x] = v` keeps x as a key
             holder = stack[i - 4] if i > 3 else None
             sub = stack[i - 3] if i > 2 else None
@@ -262,7 +262,7 @@ def flow_of(semantic, stack, i: int, root_name: Optional[str] = None) -> Flow:
 def _is_reader(qn: Optional[str], func) -> bool:
     if qn:
         return qn.startswith(READER_FUNCS_PREFIXES) and qn != "builtins.setattr"
-    if isinstance(func, cst.Attribute) and func.attr.value in READER_METHODS:
+    if type(func) is cst.Attribute and func.attr.value in READER_METHODS:
         return True
     return False
 
@@ -271,7 +271,7 @@ def unpacked_target(stack, i: int) -> bool:
     """Is `stack[i]` an element of a tuple or list that is assigned to (`a, b = ...`,
     `for i, x in ...`, `with f() as (a, b)`)?"""
     j = i
-    while j > 1 and isinstance(stack[j - 1], (cst.Element, cst.StarredElement)) and isinstance(
+    while j > 1 and type(stack[j - 1]) in (cst.Element, cst.StarredElement) and isinstance(
         stack[j - 2], (cst.Tuple, cst.List)
     ):
         j -= 2
@@ -280,8 +280,8 @@ def unpacked_target(stack, i: int) -> bool:
     holder = stack[j - 1]
     top = stack[j]
     return (
-        isinstance(holder, (cst.AssignTarget, cst.AsName))
-        or isinstance(holder, (cst.For, cst.CompFor)) and holder.target is top
+        type(holder) in (cst.AssignTarget, cst.AsName)
+        or type(holder) in (cst.For, cst.CompFor) and holder.target is top
     )
 
 
@@ -292,32 +292,32 @@ def access_of(stack, i: int) -> Tuple[str, str]:
     parent = stack[i - 1] if i > 0 else None
     if unpacked_target(stack, i):
         return "store", ""
-    if isinstance(parent, cst.AssignTarget) and parent.target is expr:
+    if type(parent) is cst.AssignTarget and parent.target is expr:
         return "store", ""
-    if isinstance(parent, cst.AnnAssign) and parent.target is expr:
+    if type(parent) is cst.AnnAssign and parent.target is expr:
         return "store", ""
-    if isinstance(parent, cst.AugAssign) and parent.target is expr:
+    if type(parent) is cst.AugAssign and parent.target is expr:
         return "aug", type(parent.operator).__name__
-    if isinstance(parent, cst.Del):
+    if type(parent) is cst.Del:
         return "del", ""
-    if isinstance(parent, (cst.For, cst.CompFor)) and parent.target is expr:
+    if type(parent) in (cst.For, cst.CompFor) and parent.target is expr:
         return "store", ""
-    if isinstance(parent, cst.Attribute) and parent.value is expr:
+    if type(parent) is cst.Attribute and parent.value is expr:
         grand = stack[i - 2] if i > 1 else None
-        if isinstance(grand, cst.Call) and grand.func is parent:
+        if type(grand) is cst.Call and grand.func is parent:
             return "method", parent.attr.value
         return "attr", parent.attr.value
-    if isinstance(parent, cst.Subscript) and parent.value is expr:
+    if type(parent) is cst.Subscript and parent.value is expr:
         j = i - 1
-        while j > 0 and isinstance(stack[j - 1], (cst.Subscript, cst.Attribute)) and (
+        while j > 0 and type(stack[j - 1]) in (cst.Subscript, cst.Attribute) and (
             stack[j - 1].value is stack[j]
         ):
             j -= 1
         holder = stack[j - 1] if j > 0 else None
         top = stack[j]
-        if isinstance(holder, (cst.AssignTarget, cst.AugAssign)) and holder.target is top or (
-            isinstance(holder, cst.AnnAssign) and holder.target is top
-        ) or isinstance(holder, cst.Del):
+        if type(holder) in (cst.AssignTarget, cst.AugAssign) and holder.target is top or (
+            type(holder) is cst.AnnAssign and holder.target is top
+        ) or type(holder) is cst.Del:
             return "item-store", ""
         return "subscript", ""
     return "load", ""
@@ -476,26 +476,26 @@ class Recorder:
         self.tick += 1
         scope = sem.scope
         arm = False
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+        if type(node) in (cst.FunctionDef, cst.ClassDef):
             kind = "def"
             scope = scope.parent  # the model has already entered the new scope
-        elif isinstance(node, (cst.For, cst.While)):
+        elif type(node) in (cst.For, cst.While):
             kind = "loop"
         elif isinstance(node, _ARMS):
             kind, arm = "arm", True
         else:
             kind = "stmt"
-            if isinstance(node, cst.If):
+            if type(node) is cst.If:
                 parent = self.ctx.stack[-2] if len(self.ctx.stack) > 1 else None
-                arm = isinstance(parent, cst.If) and parent.orelse is node
+                arm = type(parent) is cst.If and parent.orelse is node
         frame = Frame(node, self.current, scope, kind, arm, self.tick)
         self.frames.append(frame)
         self.frame_of[id(node)] = frame
-        if isinstance(node, cst.FunctionDef):
+        if type(node) is cst.FunctionDef:
             self._enter_function(node)
-        elif isinstance(node, (cst.Return, cst.Raise)):
+        elif type(node) in (cst.Return, cst.Raise):
             self.endings.setdefault(_block_key(frame), []).append(frame.start)
-            if isinstance(node, cst.Raise):
+            if type(node) is cst.Raise:
                 self._exit_loops()
 
     def leave(self, node) -> None:
@@ -507,7 +507,7 @@ class Recorder:
 
     def _leave_loop(self, frame: Frame) -> None:
         node = frame.node
-        if isinstance(node, cst.For):
+        if type(node) is cst.For:
             small = _small_iterable(self.semantic, node.iter)
             frame.heavy = frame.heavy_inside or (frame.calls and not small)
         else:
@@ -599,11 +599,11 @@ class Recorder:
         while scope is not None and scope is not owner:
             if scope.kind != "comprehension":
                 return False
-            if isinstance(scope.node, cst.GeneratorExp):
+            if type(scope.node) is cst.GeneratorExp:
                 # lazy: only safe when handed straight to a call (sum(...), any(...))
                 for j in range(len(stack) - 1, 0, -1):
                     if stack[j] is scope.node:
-                        if not isinstance(stack[j - 1], cst.Arg):
+                        if not type(stack[j - 1]) is cst.Arg:
                             return False
                         break
             scope = scope.parent
@@ -615,7 +615,7 @@ class Recorder:
         i = len(stack) - 1
         value = node.value
         attr = node.attr.value
-        if isinstance(value, cst.Name):
+        if type(value) is cst.Name:
             owner = sem.lookup(value.value)
             self_name = self.self_names.get(id(owner)) if owner is not None else None
             if self_name == value.value and owner is not sem.scope:
@@ -634,7 +634,7 @@ class Recorder:
                 stored = None
                 if kind == "store":
                     parent = stack[i - 1]
-                    holder = stack[i - 2] if isinstance(parent, cst.AssignTarget) else parent
+                    holder = stack[i - 2] if type(parent) is cst.AssignTarget else parent
                     stored = getattr(holder, "value", None)
                 self.tick += 1
                 per_class = self.attrs.setdefault(id(owner.parent), {})
@@ -660,7 +660,7 @@ class Recorder:
             self._exit_loops()
         loop = self._body_loop()
         if loop is not None and not (qn or "").startswith("builtins.") and not (
-            isinstance(node.func, cst.Attribute) and node.func.attr.value in CHEAP_METHODS
+            type(node.func) is cst.Attribute and node.func.attr.value in CHEAP_METHODS
         ):
             loop.calls = True
         work = self._training_call(node, qn)
@@ -679,12 +679,12 @@ class Recorder:
         if qn in TRAIN_FUNCS:
             return f"{qn}() call"
         func = node.func
-        if not isinstance(func, cst.Attribute):
+        if not type(func) is cst.Attribute:
             return ""
         method = func.attr.value
         receiver = func.value
         trainer = False
-        if isinstance(receiver, cst.Name):
+        if type(receiver) is cst.Name:
             owner = self.semantic.lookup(receiver.value)
             trainer = owner is not None and (id(owner), receiver.value) in self.trainers
         rname = (dotted(receiver) or "").rpartition(".")[2].lower()
@@ -707,18 +707,18 @@ class Recorder:
         value = node.value
         if value is None:
             return
-        targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
-        names = [t for t in targets if isinstance(t, cst.Name)]
+        targets = [t.target for t in node.targets] if type(node) is cst.Assign else [node.target]
+        names = [t for t in targets if type(t) is cst.Name]
         if not names:
             return
         kind = None
-        if isinstance(value, cst.Call):
+        if type(value) is cst.Call:
             qn = sem.qualified_name(value.func)
             if qn in OPENERS:
                 kind = "file"
             elif qn and qn.rpartition(".")[2].endswith("Trainer"):
                 kind = "trainer"
-        elif isinstance(value, cst.Name) and value.value in ("True", "False"):
+        elif type(value) is cst.Name and value.value in ("True", "False"):
             kind = "bool"
         if kind is None:
             return
@@ -729,10 +729,10 @@ class Recorder:
 
     def with_item(self, node: cst.WithItem) -> None:
         sem = self.semantic
-        if node.asname is None or not isinstance(node.asname.name, cst.Name):
+        if node.asname is None or not type(node.asname.name) is cst.Name:
             return
         item = node.item
-        if isinstance(item, cst.Call) and sem.qualified_name(item.func) in OPENERS:
+        if type(item) is cst.Call and sem.qualified_name(item.func) in OPENERS:
             name = node.asname.name.value
             owner = sem.lookup(name) or sem.scope
             self.files.add((id(owner), name))
@@ -749,7 +749,7 @@ class Recorder:
     def returns(self, node: cst.Return) -> None:
         sem = self.semantic
         scope = sem.scope
-        if isinstance(node.value, cst.Name) and scope is not None and scope.kind == "function":
+        if type(node.value) is cst.Name and scope is not None and scope.kind == "function":
             # `return df` of a parameter (even if rebound on the way): a caller may get its
             # own argument back.
             if node.value.value in scope.params:
@@ -769,7 +769,7 @@ class Recorder:
     def store_tick(self, info: UseInfo) -> int:
         """When a store takes effect: after its whole assignment statement."""
         f = info.frame
-        if f is not None and isinstance(f.node, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
+        if f is not None and type(f.node) in (cst.Assign, cst.AnnAssign, cst.AugAssign):
             return f.end
         return info.tick
 
@@ -794,9 +794,9 @@ def _block_key(frame: Frame) -> int:
 
 def _forever(semantic, node, self_name: Optional[str]) -> Optional[tuple]:
     """Why the loop `node` has no end of its own, judged from its header alone."""
-    if isinstance(node, cst.For):
+    if type(node) is cst.For:
         it = node.iter
-        if not isinstance(it, cst.Call):
+        if not type(it) is cst.Call:
             return None
         qn = semantic.qualified_name(it.func)
         if qn in ("itertools.count", "itertools.cycle"):
@@ -806,22 +806,22 @@ def _forever(semantic, node, self_name: Optional[str]) -> Optional[tuple]:
         return None
     test = node.test
     negated = False
-    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+    if type(test) is cst.UnaryOperation and type(test.operator) is cst.Not:
         test, negated = test.expression, True
-    if isinstance(test, cst.Name):
+    if type(test) is cst.Name:
         if test.value == "True" and not negated:
             return ("const",)
         if test.value in ("True", "False", "None"):
             return None
         owner = semantic.lookup(test.value)
         return ("flag", test.value, id(owner)) if owner is not None else None
-    if isinstance(test, cst.Integer) and not negated:
+    if type(test) is cst.Integer and not negated:
         return ("const",) if int_value(test) else None
-    if isinstance(test, cst.Attribute) and isinstance(test.value, cst.Name) and (
+    if type(test) is cst.Attribute and type(test.value) is cst.Name and (
         self_name is not None and test.value.value == self_name
     ):
         return ("attr", test.attr.value)
-    if negated and isinstance(test, cst.Call) and isinstance(test.func, cst.Attribute) and (
+    if negated and type(test) is cst.Call and type(test.func) is cst.Attribute and (
         test.func.attr.value == "is_set" and not test.args
     ):
         return ("event",)
@@ -830,7 +830,7 @@ def _forever(semantic, node, self_name: Optional[str]) -> Optional[tuple]:
 
 def _small_iterable(semantic, it) -> bool:
     """A `for` over a literal collection: an explicit handful of items (splits, columns)."""
-    while isinstance(it, cst.Call) and it.args and semantic.qualified_name(it.func) in (
+    while type(it) is cst.Call and it.args and semantic.qualified_name(it.func) in (
         "builtins.enumerate", "builtins.reversed", "builtins.sorted"
     ):
         it = it.args[0].value
@@ -846,7 +846,7 @@ class _Recorded:
 
 
 def _all_positions(module) -> dict:
-    if not isinstance(module, cst.Module):
+    if not type(module) is cst.Module:
         return {}
     from libcst.metadata.position_provider import PositionProvidingCodegenState
 
@@ -1040,7 +1040,7 @@ def endless(rec: Recorder, loop: Frame, class_attrs: Optional[Dict[str, List[Att
     if kind == "attr" and class_attrs is not None:
         accesses = class_attrs.get(loop.forever[1], ())
         flags = [a for a in accesses if a.kind == "store"]
-        if not any(isinstance(a.value, cst.Name) and a.value.value in ("True", "False") for a in flags):
+        if not any(type(a.value) is cst.Name and a.value.value in ("True", "False") for a in flags):
             return False
         return not any(
             a.kind in ("store", "del", "aug", "opaque") and loop.contains(a.tick) for a in accesses

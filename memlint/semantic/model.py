@@ -158,7 +158,7 @@ class SemanticModel:
             return UNKNOWN
         if kind is cst.BinaryOperation:
             left, right = self.value_of(node.left), self.value_of(node.right)
-            if left.kind == "path" and isinstance(node.operator, cst.Divide):
+            if left.kind == "path" and type(node.operator) is cst.Divide:
                 return Value("path", True, False, left.origin)  # Path(d) / "name.txt"
             for v in (left, right):
                 if v.kind in ("ndarray", "tensor", "dataframe", "series"):
@@ -192,7 +192,7 @@ class SemanticModel:
         params = B.parameter_names(node.params)
         for p in params:
             b.bind(p)
-        B.collect(node.body.body if isinstance(node.body, cst.IndentedBlock) else node.body.body, b)
+        B.collect(node.body.body if type(node.body) is cst.IndentedBlock else node.body.body, b)
         scope = self._push("function", node, b)
         scope.params = tuple(params)
         self._saved_loop = getattr(self, "_saved_loop", [])
@@ -229,7 +229,7 @@ class SemanticModel:
     # --- provenance -------------------------------------------------------------------------
     def _set(self, target: cst.BaseExpression, value: Value) -> None:
         scope = self.scope
-        if isinstance(target, cst.Name):
+        if type(target) is cst.Name:
             owner = self.lookup(target.value) or scope
             owner.values[target.value] = value
         else:
@@ -239,16 +239,16 @@ class SemanticModel:
 
     def leave_Assign(self, node: cst.Assign) -> None:
         value = self.value_of(node.value)
-        if len(node.targets) > 1 or isinstance(node.value, cst.Name):
+        if len(node.targets) > 1 or type(node.value) is cst.Name:
             # `a = b = f()` or `y = x`: two names share the object, so neither is fresh.
             value = Value(value.kind, False, value.large, value.origin)
-            if isinstance(node.value, cst.Name):
+            if type(node.value) is cst.Name:
                 owner = self.lookup(node.value.value)
                 if owner is not None and node.value.value in owner.values:
                     owner.values[node.value.value] = value
         target = node.targets[0].target
         parts = None
-        if len(node.targets) == 1 and isinstance(target, (cst.Tuple, cst.List)) and isinstance(
+        if len(node.targets) == 1 and type(target) in (cst.Tuple, cst.List) and isinstance(
             node.value, cst.Call
         ):  # X, y = load_svmlight_file(p); X_tr, X_te = train_test_split(X)
             parts = SK.unpacked_values(self.qualified_name(node.value.func), node.value,
@@ -256,7 +256,7 @@ class SemanticModel:
         for t in node.targets:
             self._set(t.target, value)
         for el, part in zip(target.elements if parts else (), parts or ()):
-            if isinstance(el, cst.Element) and isinstance(el.value, cst.Name):
+            if type(el) is cst.Element and type(el.value) is cst.Name:
                 self._set(el.value, part)
 
     def leave_AnnAssign(self, node: cst.AnnAssign) -> None:
@@ -264,15 +264,15 @@ class SemanticModel:
             self._set(node.target, self.value_of(node.value))
 
     def leave_AugAssign(self, node: cst.AugAssign) -> None:
-        if isinstance(node.target, cst.Name):
+        if type(node.target) is cst.Name:
             old = self.value_of(node.target)
             self._set(node.target, Value(old.kind, False, old.large, old.origin) if old.known else UNKNOWN)
 
     def _branch_enter(self, node) -> None:
         self.scope._snapshots.append(dict(self.scope.values))
-        if isinstance(node, (cst.For, cst.While)):
+        if type(node) in (cst.For, cst.While):
             self.loop_depth += 1
-            if isinstance(node, cst.For):
+            if type(node) is cst.For:
                 self._set(node.target, UNKNOWN)
 
     def _branch_leave(self, node) -> None:
@@ -281,7 +281,7 @@ class SemanticModel:
         for name, value in list(values.items()):
             if before.get(name) is not value:
                 values[name] = UNKNOWN
-        if isinstance(node, (cst.For, cst.While)):
+        if type(node) in (cst.For, cst.While):
             self.loop_depth -= 1
 
     for _cls in _BRANCHING:

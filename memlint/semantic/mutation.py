@@ -132,7 +132,7 @@ def _method_effect(call: cst.Call, method: str, kind: str, derived: bool) -> Opt
     if is_mutator_call(call, method):
         return MUTATE
     if kind in ARRAY_KINDS:
-        if any(isinstance(a.value, cst.Lambda) for a in call.args) or (
+        if any(type(a.value) is cst.Lambda for a in call.args) or (
             method in CALLBACKS and any(_maybe_callable(a.value) for a in call.args)
         ) or (keyword(call, "key") is not None and _maybe_callable(keyword(call, "key").value)):
             return CALL
@@ -149,8 +149,8 @@ def _method_effect(call: cst.Call, method: str, kind: str, derived: bool) -> Opt
 
 
 def _maybe_callable(node) -> bool:
-    return isinstance(node, (cst.Name, cst.Attribute, cst.Call, cst.Lambda)) and not (
-        isinstance(node, cst.Name) and node.value in ("None", "True", "False")
+    return type(node) in (cst.Name, cst.Attribute, cst.Call, cst.Lambda) and not (
+        type(node) is cst.Name and node.value in ("None", "True", "False")
     )
 
 
@@ -176,11 +176,11 @@ def effect(use, scope, semantic, kind: str = "unknown", elements: bool = False) 
     safe = None  # "all" / "axis": the derived value shares no mutable memory with the object
     while i >= 0:
         parent = parents[i]
-        if isinstance(parent, cst.Attribute) and parent.value is cur:
+        if type(parent) is cst.Attribute and parent.value is cur:
             call = parents[i - 1] if i >= 1 else None
-            if isinstance(call, cst.Call) and call.func is parent:
+            if type(call) is cst.Call and call.func is parent:
                 method = parent.attr.value
-                if (kind in ARRAY_KINDS and isinstance(cur, cst.Attribute)
+                if (kind in ARRAY_KINDS and type(cur) is cst.Attribute
                         and cur.attr.value not in ACCESSORS):
                     return CALL  # `df.geo.set_crs(...)`: a registered accessor may do anything
                 root_kind = kind if not derived or kind in ARRAY_KINDS else "unknown"
@@ -196,13 +196,13 @@ def effect(use, scope, semantic, kind: str = "unknown", elements: bool = False) 
                     safe = "axis"
             cur, i, derived = parent, i - 1, True
             continue
-        if isinstance(parent, cst.Subscript) and parent.value is cur:
+        if type(parent) is cst.Subscript and parent.value is cur:
             if kind in ARRAY_KINDS and _copying_selection(parent, cur, use.node):
                 safe = "all"  # `x[mask]`, `x[["a", "b"]]`: advanced indexing copies
             cur, i, derived = parent, i - 1, True
             continue
         if isinstance(parent, _PASS_THROUGH) or (
-            isinstance(parent, cst.IfExp) and parent.test is not cur
+            type(parent) is cst.IfExp and parent.test is not cur
         ):
             cur, i = parent, i - 1
             continue
@@ -217,51 +217,51 @@ def effect(use, scope, semantic, kind: str = "unknown", elements: bool = False) 
 
 def _bound(parents, i, cur) -> bool:
     holder = parents[i] if i >= 0 else None
-    return isinstance(holder, (cst.Assign, cst.AnnAssign, cst.NamedExpr)) and holder.value is cur
+    return type(holder) in (cst.Assign, cst.AnnAssign, cst.NamedExpr) and holder.value is cur
 
 
 def _consumer(parents, i, cur, derived, semantic, kind, elements) -> str:
     holder = parents[i]
-    if isinstance(holder, (cst.AssignTarget, cst.AnnAssign)) and holder.target is cur:
+    if type(holder) in (cst.AssignTarget, cst.AnnAssign) and holder.target is cur:
         return MUTATE if derived else BIND
-    if isinstance(holder, cst.AugAssign):
+    if type(holder) is cst.AugAssign:
         if holder.target is cur:
             return MUTATE
         return READ if kind in ARRAY_KINDS and not elements else ESCAPE
-    if isinstance(holder, cst.Del):
+    if type(holder) is cst.Del:
         return MUTATE if derived else DELETE
-    if isinstance(holder, (cst.Element, cst.StarredElement)) and _in_target(parents, i - 1):
+    if type(holder) in (cst.Element, cst.StarredElement) and _in_target(parents, i - 1):
         return MUTATE if derived else BIND
-    if isinstance(holder, cst.Expr):
+    if type(holder) is cst.Expr:
         return READ
     if isinstance(holder, (cst.Comparison, cst.ComparisonTarget, cst.BinaryOperation,
                            cst.UnaryOperation, cst.FormattedStringExpression, cst.Index,
                            cst.Slice)):
         return READ
-    if isinstance(holder, cst.IfExp):  # cur is its test
+    if type(holder) is cst.IfExp:  # cur is its test
         return READ
-    if isinstance(holder, (cst.If, cst.While)) and holder.test is cur:
+    if type(holder) in (cst.If, cst.While) and holder.test is cur:
         return READ
-    if isinstance(holder, cst.Assert):
+    if type(holder) is cst.Assert:
         return READ
-    if isinstance(holder, cst.Arg):
+    if type(holder) is cst.Arg:
         call = parents[i - 1] if i >= 1 else None
-        if isinstance(call, cst.Call) and _pure_call(semantic, call) and not holder.star:
+        if type(call) is cst.Call and _pure_call(semantic, call) and not holder.star:
             return READ
         return CALL
-    if isinstance(holder, cst.Call):  # cur is the callee
+    if type(holder) is cst.Call:  # cur is the callee
         return CALL
-    if isinstance(holder, (cst.Element, cst.StarredElement)) and not derived:
+    if type(holder) in (cst.Element, cst.StarredElement) and not derived:
         # `np.concatenate([a, x])`: a container literal handed straight to a pure function
         container = parents[i - 1] if i >= 1 else None
         arg = parents[i - 2] if i >= 2 else None
         call = parents[i - 3] if i >= 3 else None
-        if (isinstance(container, (cst.List, cst.Tuple)) and isinstance(arg, cst.Arg)
-                and isinstance(call, cst.Call) and _pure_call(semantic, call)
-                and not arg.star and not isinstance(holder, cst.StarredElement)):
+        if (type(container) in (cst.List, cst.Tuple) and type(arg) is cst.Arg
+                and type(call) is cst.Call and _pure_call(semantic, call)
+                and not arg.star and not type(holder) is cst.StarredElement):
             return READ
         return ESCAPE
-    if isinstance(holder, (cst.For, cst.CompFor)) and holder.iter is cur:
+    if type(holder) in (cst.For, cst.CompFor) and holder.iter is cur:
         if derived:
             return ESCAPE
         if kind in ("dataframe", "series"):
@@ -269,7 +269,7 @@ def _consumer(parents, i, cur, derived, semantic, kind, elements) -> str:
         if kind in ("list", "dict", "set") and not elements:
             return READ
         return ESCAPE  # ndarray/tensor rows are views; a deep copy's items are its own
-    if isinstance(holder, (cst.With, cst.WithItem)):
+    if type(holder) in (cst.With, cst.WithItem):
         return CALL
     return ESCAPE  # Assign value, return, yield, await, raise, containers, walrus, ...
 
@@ -282,25 +282,25 @@ _MASK_METHODS = frozenset(
 
 def _copying_selection(sub: cst.Subscript, base, name) -> bool:
     """`x[mask]`, `x[[cols]]`, `x.loc[mask]`: indexing that returns a copy, never a view."""
-    if not (base is name or (isinstance(base, cst.Attribute) and base.value is name
+    if not (base is name or (type(base) is cst.Attribute and base.value is name
                              and base.attr.value == "loc")):
         return False
-    if len(sub.slice) != 1 or not isinstance(sub.slice[0].slice, cst.Index):
+    if len(sub.slice) != 1 or not type(sub.slice[0].slice) is cst.Index:
         return False
     key = sub.slice[0].slice.value
-    return isinstance(key, cst.List) or _is_mask(key)
+    return type(key) is cst.List or _is_mask(key)
 
 
 def _is_mask(node) -> bool:
-    if isinstance(node, cst.Comparison):
+    if type(node) is cst.Comparison:
         return True
-    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.BitInvert):
+    if type(node) is cst.UnaryOperation and type(node.operator) is cst.BitInvert:
         return _is_mask(node.expression)
-    if isinstance(node, cst.BinaryOperation) and isinstance(
+    if type(node) is cst.BinaryOperation and isinstance(
         node.operator, (cst.BitAnd, cst.BitOr, cst.BitXor)
     ):
         return _is_mask(node.left) and _is_mask(node.right)
-    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+    if type(node) is cst.Call and type(node.func) is cst.Attribute:
         return node.func.attr.value in _MASK_METHODS
     return False
 
@@ -308,11 +308,11 @@ def _is_mask(node) -> bool:
 def _in_target(parents, i) -> bool:
     """Is the container at parents[i] (possibly nested) an assignment or loop target?"""
     node = parents[i] if i >= 0 else None
-    while i >= 1 and isinstance(node, (cst.Tuple, cst.List)):
+    while i >= 1 and type(node) in (cst.Tuple, cst.List):
         holder = parents[i - 1]
-        if isinstance(holder, (cst.AssignTarget, cst.For, cst.CompFor)) and holder.target is node:
+        if type(holder) in (cst.AssignTarget, cst.For, cst.CompFor) and holder.target is node:
             return True
-        if isinstance(holder, (cst.Element, cst.StarredElement)):
+        if type(holder) in (cst.Element, cst.StarredElement):
             i -= 2
             node = parents[i] if i >= 0 else None
             continue

@@ -78,7 +78,7 @@ def is_functional_loss(qn: Optional[str]) -> bool:
 
 
 def _const_bool(node: cst.BaseExpression) -> Optional[bool]:
-    if isinstance(node, cst.Name) and node.value in ("True", "False"):
+    if type(node) is cst.Name and node.value in ("True", "False"):
         return node.value == "True"
     return None
 
@@ -100,18 +100,18 @@ def grad_mode(semantic, expr: cst.BaseExpression, decorator: bool = False) -> Op
     set_grad_enabled(True), inference_mode(False)), "unsure" (a variable mode, or an unknown
     helper whose name speaks of gradients), or None: it does not touch the grad mode.
     """
-    if isinstance(expr, cst.IfExp):
+    if type(expr) is cst.IfExp:
         modes = {grad_mode(semantic, expr.body, decorator), grad_mode(semantic, expr.orelse, decorator)}
         modes.discard(None)
         return None if not modes else (modes.pop() if len(modes) == 1 else "unsure")
-    func = expr.func if isinstance(expr, cst.Call) else expr
+    func = expr.func if type(expr) is cst.Call else expr
     qn = semantic.qualified_name(func)
     if qn in GRAD_MODE_APIS:
         if qn in _NO_GRAD:
             return "off"
         if qn in _ENABLE_GRAD:
             return "on"
-        if not isinstance(expr, cst.Call):
+        if not type(expr) is cst.Call:
             return "off" if qn in _INFERENCE else "unsure"  # bare @torch.inference_mode
         present, value = _first_arg(expr, "mode")
         if qn in _INFERENCE and not present:
@@ -126,11 +126,11 @@ def grad_mode(semantic, expr: cst.BaseExpression, decorator: bool = False) -> Op
         return None
     name = dotted(func)
     if name is None:
-        return "unsure" if not (decorator or isinstance(expr, cst.Call)) else None
+        return "unsure" if not (decorator or type(expr) is cst.Call) else None
     last = name.rpartition(".")[2].lower()
     if any(w in last for w in _GRAD_WORDS):
         return "unsure"
-    if not decorator and not isinstance(expr, cst.Call) and qn is None:
+    if not decorator and not type(expr) is cst.Call and qn is None:
         # `with ctx:` on a variable: it may hold `torch.no_grad()`; memlint cannot tell.
         return "unsure"
     return None
@@ -144,14 +144,14 @@ def grad_managed(semantic, stack: List[cst.CSTNode]) -> bool:
     """
     for i in range(len(stack) - 1, -1, -1):
         node = stack[i]
-        if isinstance(node, cst.With):
+        if type(node) is cst.With:
             child = stack[i + 1] if i + 1 < len(stack) else None
             if child is not None and child is not node.body:
                 continue  # inside the with items themselves: the mode is not set yet
             for item in node.items:
                 if grad_mode(semantic, item.item) is not None:
                     return True
-        elif isinstance(node, cst.FunctionDef):
+        elif type(node) is cst.FunctionDef:
             for dec in node.decorators:
                 if grad_mode(semantic, dec.decorator, decorator=True) is not None:
                     return True
@@ -183,24 +183,24 @@ def unit_of(stack: List[cst.CSTNode]) -> cst.CSTNode:
     """The function, lambda or module whose body runs the top of `stack` (comprehensions run
     in place, so they belong to the unit around them; class bodies to the module)."""
     for node in reversed(stack):
-        if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.Module)):
+        if type(node) in (cst.FunctionDef, cst.Lambda, cst.Module):
             return node
     return stack[0]
 
 
 def enclosing_functions(stack: List[cst.CSTNode]) -> List[cst.FunctionDef]:
-    return [n for n in stack if isinstance(n, cst.FunctionDef)]
+    return [n for n in stack if type(n) is cst.FunctionDef]
 
 
 def enclosing_class(stack: List[cst.CSTNode]) -> Optional[cst.ClassDef]:
     """The class whose method the top of `stack` is in (the nearest def's class)."""
     seen_def = False
     for node in reversed(stack):
-        if isinstance(node, cst.FunctionDef):
+        if type(node) is cst.FunctionDef:
             if seen_def:
                 return None
             seen_def = True
-        elif isinstance(node, cst.ClassDef):
+        elif type(node) is cst.ClassDef:
             return node if seen_def else None
     return None
 
@@ -211,14 +211,14 @@ def names_in(node: cst.CSTNode, out: Optional[Set[str]] = None) -> Set[str]:
     stack = [node]
     while stack:
         n = stack.pop()
-        if isinstance(n, (cst.Name, cst.Attribute)):
+        if type(n) in (cst.Name, cst.Attribute):
             d = dotted(n)
             if d is not None:
                 parts = d.split(".")
                 for i in range(1, len(parts) + 1):
                     out.add(".".join(parts[:i]))
                 continue
-        if isinstance(n, (cst.Lambda, cst.FunctionDef, cst.ClassDef)):
+        if type(n) in (cst.Lambda, cst.FunctionDef, cst.ClassDef):
             continue
         for field in _fields(type(n)):
             v = getattr(n, field)
@@ -270,12 +270,12 @@ def legacy_volatile(call: cst.Call) -> bool:
 def wants_gradients(semantic, node: cst.CSTNode) -> bool:
     """Does this call or attribute show that the code computes or manages gradients by hand
     (backward, autograd, optimizers, requires_grad, legacy volatile Variables)?"""
-    if isinstance(node, cst.Attribute):
+    if type(node) is cst.Attribute:
         return node.attr.value in _GRAD_ATTRS
-    if not isinstance(node, cst.Call):
+    if not type(node) is cst.Call:
         return False
     func = node.func
-    if isinstance(func, cst.Attribute):
+    if type(func) is cst.Attribute:
         method = func.attr.value
         if method in _GRAD_METHODS:
             return True
@@ -298,7 +298,7 @@ def wants_gradients(semantic, node: cst.CSTNode) -> bool:
 
 def is_backward_call(semantic, call: cst.Call) -> bool:
     func = call.func
-    if isinstance(func, cst.Attribute) and func.attr.value == "backward":
+    if type(func) is cst.Attribute and func.attr.value == "backward":
         return True
     return semantic.qualified_name(func) in ("torch.autograd.backward", "torch.autograd.grad")
 
@@ -324,7 +324,7 @@ SAME_MODULE_METHODS = frozenset(
 def strip_module_methods(expr: cst.BaseExpression) -> cst.BaseExpression:
     """`Net().to(device).cuda()` -> `Net()`: the expression these methods were called on."""
     while (
-        isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute)
+        type(expr) is cst.Call and type(expr.func) is cst.Attribute
         and expr.func.attr.value in SAME_MODULE_METHODS
     ):
         expr = expr.func.value
@@ -348,9 +348,9 @@ def statements(body) -> Iterable[Tuple[cst.CSTNode, Tuple[cst.CSTNode, ...]]]:
     while todo:
         stmt, owners = todo.pop()
         yield stmt, owners
-        if isinstance(stmt, cst.SimpleStatementLine):
+        if type(stmt) is cst.SimpleStatementLine:
             continue
-        inner = owners + (stmt,) if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)) else owners
+        inner = owners + (stmt,) if type(stmt) in (cst.FunctionDef, cst.ClassDef) else owners
         children: List[cst.CSTNode] = []
         for attr in ("body", "orelse", "finalbody", "handlers", "cases"):
             child = getattr(stmt, attr, None)
@@ -367,7 +367,7 @@ def statements(body) -> Iterable[Tuple[cst.CSTNode, Tuple[cst.CSTNode, ...]]]:
 
 
 def _small(stmt) -> Iterable[cst.BaseSmallStatement]:
-    if isinstance(stmt, cst.SimpleStatementLine):
+    if type(stmt) is cst.SimpleStatementLine:
         return stmt.body
     if isinstance(stmt, cst.BaseSmallStatement):
         return (stmt,)
@@ -388,7 +388,7 @@ class FileFacts:
         self._global_values: Dict[str, List[cst.BaseExpression]] = {}
         bases: Dict[str, List[cst.BaseExpression]] = {}
         for stmt, owners in statements(module.body):
-            if isinstance(stmt, cst.ClassDef):
+            if type(stmt) is cst.ClassDef:
                 name = stmt.name.value
                 if name in self.classes:
                     self.classes[name].kind = "unknown"  # defined twice: cannot tell which
@@ -398,7 +398,7 @@ class FileFacts:
                 bases[name] = [a.value for a in stmt.bases if a.keyword is None and not a.star]
                 if any(a.star for a in stmt.bases):
                     bases[name].append(cst.Name("__unknown__"))
-            elif isinstance(stmt, cst.FunctionDef):
+            elif type(stmt) is cst.FunctionDef:
                 self.functions.add(stmt.name.value)
             for small in _small(stmt):
                 self._scan_small(small, owners)
@@ -409,29 +409,29 @@ class FileFacts:
         }
 
     def _scan_small(self, small, owners) -> None:
-        if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+        if type(small) is cst.Expr and type(small.value) is cst.Call:
             if global_grad_switch(self.semantic, small.value):
                 self.grads_off = True
-        if not isinstance(small, cst.Assign):
+        if not type(small) is cst.Assign:
             return
         value = small.value
-        in_def = any(isinstance(o, cst.FunctionDef) for o in owners)
-        cls = next((o for o in reversed(owners) if isinstance(o, cst.ClassDef)), None)
+        in_def = any(type(o) is cst.FunctionDef for o in owners)
+        cls = next((o for o in reversed(owners) if type(o) is cst.ClassDef), None)
         for t in small.targets:
             target = t.target
             if (
-                cls is not None and in_def and isinstance(target, cst.Attribute)
-                and isinstance(target.value, cst.Name) and target.value.value == "self"
+                cls is not None and in_def and type(target) is cst.Attribute
+                and type(target.value) is cst.Name and target.value.value == "self"
             ):
                 info = self.classes.get(cls.name.value)
                 if info is not None:
                     attr = target.attr.value
                     # Assigned twice to different things: keep neither.
                     info.self_attrs[attr] = value if attr not in info.self_attrs else cst.Name("__unknown__")
-            elif not owners and isinstance(target, cst.Name):
+            elif not owners and type(target) is cst.Name:
                 self._global_values.setdefault(target.value, []).append(value)
                 root = strip_module_methods(value)
-                if isinstance(root, cst.Call) and isinstance(root.func, cst.Name):
+                if type(root) is cst.Call and type(root.func) is cst.Name:
                     self.global_constructed[target.value] = root.func.value
 
     def _classify(self, bases: Dict[str, List[cst.BaseExpression]]) -> None:
@@ -444,7 +444,7 @@ class FileFacts:
                     continue
                 kinds = []
                 for base in bases[name]:
-                    local = base.value if isinstance(base, cst.Name) and base.value in self.classes else None
+                    local = base.value if type(base) is cst.Name and base.value in self.classes else None
                     if local is not None and local != name:
                         other = self.classes[local]
                         kinds.append(other.kind)
@@ -489,11 +489,11 @@ class FileFacts:
         """Is `value` a call that builds a loss criterion (`nn.MSELoss()`, `FocalLoss()`,
         `nn.CrossEntropyLoss(weight=w).to(device)`)?"""
         value = strip_module_methods(value)
-        if not isinstance(value, cst.Call):
+        if not type(value) is cst.Call:
             return False
         if is_loss_class(self.semantic.qualified_name(value.func)):
             return True
-        if isinstance(value.func, cst.Name):
+        if type(value.func) is cst.Name:
             info = self.classes.get(value.func.value)
             return info is not None and info.kind == "module" and info.loss
         return False
@@ -522,9 +522,9 @@ class CallSites:
 
     def record(self, semantic, stack: List[cst.CSTNode], call: cst.Call) -> None:
         func = call.func
-        if isinstance(func, cst.Name):
+        if type(func) is cst.Name:
             name = func.value
-        elif isinstance(func, cst.Attribute):
+        elif type(func) is cst.Attribute:
             name = func.attr.value
         else:
             return

@@ -134,15 +134,15 @@ class GrowInLoop(Rule):
     triggers = r"\b(?:numpy|pandas|torch|tensorflow|jax|scipy)\b"
 
     def visit_Assign(self, node: cst.Assign) -> None:
-        if len(node.targets) != 1 or not isinstance(node.value, (cst.Call, cst.IfExp)):
+        if len(node.targets) != 1 or not type(node.value) in (cst.Call, cst.IfExp):
             return
         target = dotted(node.targets[0].target)
         if target is None:
             return
         value = node.value
-        calls = [value.body, value.orelse] if isinstance(value, cst.IfExp) else [value]
+        calls = [value.body, value.orelse] if type(value) is cst.IfExp else [value]
         for call in calls:
-            found = self._grows(call, target) if isinstance(call, cst.Call) else None
+            found = self._grows(call, target) if type(call) is cst.Call else None
             if found is not None and self._in_long_loop():
                 func, fix = found
                 self.report(call, func=func, name=target,
@@ -157,9 +157,9 @@ class GrowInLoop(Rule):
             seq = keyword(call, JOINERS[qn])
             args = positional(call)
             seq = seq.value if seq is not None else (args[0].value if args else None)
-            if not isinstance(seq, (cst.List, cst.Tuple)):
+            if not type(seq) in (cst.List, cst.Tuple):
                 return None
-            names = [dotted(el.value) if isinstance(el, cst.Element) else None
+            names = [dotted(el.value) if type(el) is cst.Element else None
                      for el in seq.elements]
             if target in names and any(n != target for n in names):
                 args = "(parts, axis)" if qn == "tensorflow.concat" else "(parts)"
@@ -174,7 +174,7 @@ class GrowInLoop(Rule):
                 return _short(qn), fix
             return None
         func = call.func
-        if (isinstance(func, cst.Attribute) and func.attr.value == "append"
+        if (type(func) is cst.Attribute and func.attr.value == "append"
                 and dotted(func.value) == target
                 and sem.value_of(func.value).kind in ("dataframe", "series")):
             return f"{target}.append", "pd.concat(parts)"
@@ -185,19 +185,19 @@ class GrowInLoop(Rule):
         stack = self.ctx.stack
         for i in range(len(stack) - 2, -1, -1):
             node, child = stack[i], stack[i + 1]
-            if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            if type(node) in (cst.FunctionDef, cst.Lambda, cst.ClassDef):
                 return False
-            if isinstance(node, cst.While) and child is node.body:
+            if type(node) is cst.While and child is node.body:
                 return True
-            if isinstance(node, cst.For) and child is node.body and not self._few(node.iter):
+            if type(node) is cst.For and child is node.body and not self._few(node.iter):
                 return True  # a short loop nested in a long one still repeats: keep looking
         return False
 
     def _few(self, it: cst.BaseExpression) -> bool:
         """A literal collection, or range() of constants with a small trip count."""
-        if isinstance(it, (cst.List, cst.Tuple, cst.Set)):
-            return not any(isinstance(el, cst.StarredElement) for el in it.elements)
-        if isinstance(it, cst.Call) and self.ctx.semantic.is_builtin(it.func, "range"):
+        if type(it) in (cst.List, cst.Tuple, cst.Set):
+            return not any(type(el) is cst.StarredElement for el in it.elements)
+        if type(it) is cst.Call and self.ctx.semantic.is_builtin(it.func, "range"):
             args = it.args
             if not 1 <= len(args) <= 3 or any(a.keyword is not None or a.star for a in args):
                 return False

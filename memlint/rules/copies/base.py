@@ -75,12 +75,12 @@ class CopyTracking(Rule):
         self._declared.update(n.name.value for n in node.names)
 
     def leave_Assign(self, node: cst.Assign) -> None:
-        if len(node.targets) != 1 or not isinstance(node.targets[0].target, cst.Name):
+        if len(node.targets) != 1 or not type(node.targets[0].target) is cst.Name:
             return
         self._note(node.targets[0].target, node.value)
 
     def leave_AnnAssign(self, node: cst.AnnAssign) -> None:
-        if node.value is not None and isinstance(node.target, cst.Name):
+        if node.value is not None and type(node.target) is cst.Name:
             self._note(node.target, node.value)
 
     def _note(self, target: cst.Name, value: cst.BaseExpression) -> None:
@@ -92,7 +92,7 @@ class CopyTracking(Rule):
                               cst.ListComp, cst.DictComp, cst.SetComp)):
             self._bindings[id(target)] = (fresh_origin(sem, value), fresh_origin(sem, value, deep=True))
         found = copy_call(sem, value)
-        if found is None or not isinstance(found[0], cst.Name):
+        if found is None or not type(found[0]) is cst.Name:
             return
         receiver, spelling, deep = found
         if sem.lookup(receiver.value) is not scope or sem.lookup(target.value) is not scope:

@@ -209,14 +209,14 @@ class GraphRetainingAccumulation(Rule):
         sem = self.ctx.semantic
         if is_functional_loss(sem.qualified_name(func)):
             return True
-        if isinstance(func, cst.Call):
+        if type(func) is cst.Call:
             return self.facts.is_loss_instance_expr(func)
-        if isinstance(func, cst.Name):
+        if type(func) is cst.Name:
             if func.value in unit.criteria:
                 return True
             return func.value in self.facts.global_losses and sem.lookup(func.value) is sem.module_scope
         if (
-            isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
+            type(func) is cst.Attribute and type(func.value) is cst.Name
             and func.value.value == "self"
         ):
             built = self.facts.self_attr(enclosing_class(self.ctx.stack), func.attr.value)
@@ -228,8 +228,8 @@ class GraphRetainingAccumulation(Rule):
         if isinstance(e, (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString,
                           cst.ConcatenatedString, cst.FormattedString)):
             return FREE, set()
-        if isinstance(e, (cst.Name, cst.Attribute)):
-            if isinstance(e, cst.Attribute) and e.attr.value in ("data", "grad", "shape", "dtype", "device"):
+        if type(e) in (cst.Name, cst.Attribute):
+            if type(e) is cst.Attribute and e.attr.value in ("data", "grad", "shape", "dtype", "device"):
                 return FREE, set()
             key = dotted(e)
             if key is None:
@@ -242,9 +242,9 @@ class GraphRetainingAccumulation(Rule):
             if key in unit.ever_free:
                 return UNKNOWN, set()  # detached on some path (`if step: loss = loss.detach()`)
             return MAYBE, {key}
-        if isinstance(e, cst.Call):
+        if type(e) is cst.Call:
             func = e.func
-            if isinstance(func, cst.Attribute):
+            if type(func) is cst.Attribute:
                 if func.attr.value in DETACHING:
                     return FREE, set()
                 if func.attr.value in PRESERVING:
@@ -266,22 +266,22 @@ class GraphRetainingAccumulation(Rule):
                 if args:
                     return self._state(args[0].value, unit)
             return UNKNOWN, set()
-        if isinstance(e, cst.BinaryOperation) and isinstance(e.operator, _ARITHMETIC):
+        if type(e) is cst.BinaryOperation and isinstance(e.operator, _ARITHMETIC):
             return _combine([self._state(e.left, unit), self._state(e.right, unit)])
-        if isinstance(e, cst.UnaryOperation):
+        if type(e) is cst.UnaryOperation:
             return self._state(e.expression, unit)
-        if isinstance(e, cst.Subscript):
+        if type(e) is cst.Subscript:
             return self._state(e.value, unit)
-        if isinstance(e, (cst.List, cst.Tuple)):
+        if type(e) in (cst.List, cst.Tuple):
             return _combine([self._state(el.value, unit) for el in e.elements])
         return UNKNOWN, set()
 
     # --- accumulations ------------------------------------------------------------------
     def _innermost_loop(self) -> Optional[cst.CSTNode]:
         for node in reversed(self.ctx.stack):
-            if isinstance(node, (cst.For, cst.While)):
+            if type(node) in (cst.For, cst.While):
                 return node
-            if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            if type(node) in (cst.FunctionDef, cst.Lambda, cst.ClassDef):
                 return None
         return None
 
@@ -292,14 +292,14 @@ class GraphRetainingAccumulation(Rule):
         found = self._resets.get(id(loop))
         if found is None:
             found = set()
-            body = loop.body.body if isinstance(loop.body, cst.IndentedBlock) else ()
+            body = loop.body.body if type(loop.body) is cst.IndentedBlock else ()
             for stmt in body:
-                if not isinstance(stmt, cst.SimpleStatementLine):
+                if not type(stmt) is cst.SimpleStatementLine:
                     continue
                 for small in stmt.body:
-                    if isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is not None:
+                    if type(small) in (cst.Assign, cst.AnnAssign) and small.value is not None:
                         reads = names_in(small.value)
-                        targets = small.targets if isinstance(small, cst.Assign) else [small]
+                        targets = small.targets if type(small) is cst.Assign else [small]
                         for t in targets:
                             key = dotted(t.target)
                             if key is not None and key not in reads:
@@ -328,7 +328,7 @@ class GraphRetainingAccumulation(Rule):
                                 tuple(enclosing_functions(stack)), enclosing_class(stack)))
 
     def leave_AugAssign(self, node: cst.AugAssign) -> None:
-        if isinstance(node.operator, cst.AddAssign):
+        if type(node.operator) is cst.AddAssign:
             self._accumulate(node, node.target, node.value)
         unit = self._unit()
         key = dotted(node.target)
@@ -344,7 +344,7 @@ class GraphRetainingAccumulation(Rule):
             self._assigned([node.target], node.value, node)
 
     def _assigned(self, targets: List[cst.BaseExpression], value: cst.BaseExpression, node) -> None:
-        if len(targets) == 1 and isinstance(value, cst.BinaryOperation) and isinstance(
+        if len(targets) == 1 and type(value) is cst.BinaryOperation and isinstance(
             value.operator, cst.Add
         ):
             key = dotted(targets[0])
@@ -362,7 +362,7 @@ class GraphRetainingAccumulation(Rule):
         is_criterion = self.facts.is_loss_instance_expr(value)
         for target in targets:
             key = dotted(target)
-            if key is None and isinstance(target, cst.Subscript):
+            if key is None and type(target) is cst.Subscript:
                 # `losses["total"] = total`: the container now holds what was stored in it.
                 root = _root(target)
                 if root is not None:
@@ -392,7 +392,7 @@ class GraphRetainingAccumulation(Rule):
             unit = self._unit()
             for arg in node.args:
                 unit.backward_reads.append(arg.value)
-            if isinstance(func, cst.Attribute):
+            if type(func) is cst.Attribute:
                 unit.backward_reads.append(func.value)
                 owner = (dotted(func.value) or "").rpartition(".")[2].lower()
                 if any(w in owner for w in BACKWARD_ENGINES):
@@ -407,7 +407,7 @@ class GraphRetainingAccumulation(Rule):
                 if first is not None:
                     names_in(first.value, unit.backward)
             return
-        if isinstance(func, cst.Attribute):
+        if type(func) is cst.Attribute:
             method = func.attr.value
             if method in MUTATORS:
                 root = _root(func.value)
@@ -486,7 +486,7 @@ class GraphRetainingAccumulation(Rule):
 
 def _root(expr: cst.BaseExpression) -> Optional[str]:
     """`history["loss"]` -> "history"; `self.total` -> "self.total"."""
-    while isinstance(expr, cst.Subscript):
+    while type(expr) is cst.Subscript:
         expr = expr.value
     return dotted(expr)
 

@@ -27,7 +27,7 @@ _BRANCHES = ("If", "For", "While", "Try", "TryStar", "Match")
 def mode_change(call: cst.Call) -> Optional[str]:
     """"eval", "train" or "unknown" if `call` is `x.eval()` / `x.train(...)`, else None."""
     func = call.func
-    if not isinstance(func, cst.Attribute):
+    if not type(func) is cst.Attribute:
         return None
     if func.attr.value == "eval":
         return "eval" if not call.args else None  # pandas' df.eval(expr) takes an argument
@@ -39,7 +39,7 @@ def mode_change(call: cst.Call) -> Optional[str]:
         call.args[0].keyword is None or call.args[0].keyword.value == "mode"
     ):
         value = call.args[0].value
-        if isinstance(value, cst.Name) and value.value in ("True", "False"):
+        if type(value) is cst.Name and value.value in ("True", "False"):
             return "train" if value.value == "True" else "eval"
     return "unknown"
 
@@ -180,13 +180,13 @@ class InferenceWithoutNoGrad(Rule):
         sem = self.ctx.semantic
         if not torch_visible(sem):
             return False
-        while isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and (
+        while type(expr) is cst.Call and type(expr.func) is cst.Attribute and (
             expr.func.attr.value in SAME_MODULE or mode_change(expr) is not None
         ):
             expr = expr.func.value
         facts = self.facts
-        if isinstance(expr, cst.Call):
-            if isinstance(expr.func, cst.Name) and expr.func.value in facts.classes:
+        if type(expr) is cst.Call:
+            if type(expr.func) is cst.Name and expr.func.value in facts.classes:
                 return facts.class_kind(expr.func.value) == "module"
             value = sem.value_of(expr)
             return not value.known or value.origin == "torch.load"
@@ -201,38 +201,38 @@ class InferenceWithoutNoGrad(Rule):
             if built is not None:
                 return self._may_be_module_value(built)
         local = self._unit().made_from.get(key)
-        if local is None and isinstance(expr, cst.Name) and sem.lookup(key) is sem.module_scope:
+        if local is None and type(expr) is cst.Name and sem.lookup(key) is sem.module_scope:
             local = facts.global_constructed.get(key)
         if local is not None and local in facts.classes:
             return facts.class_kind(local) == "module"
-        if isinstance(expr, cst.Name):
+        if type(expr) is cst.Name:
             value = sem.value_of(expr)
             if value.known and value.origin != "torch.load":
                 return False
         return True
 
     def _may_be_module_value(self, value: cst.BaseExpression) -> bool:
-        if isinstance(value, cst.Call):
+        if type(value) is cst.Call:
             return self._may_be_module(value)
-        return not (isinstance(value, cst.Name) and value.value == "__unknown__")
+        return not (type(value) is cst.Name and value.value == "__unknown__")
 
     def _chain_mode(self, value: cst.BaseExpression, unit: _Unit) -> Optional[str]:
         """The mode of what `value` evaluates to: `Net().to(dev).eval()` -> "eval"."""
         e = value
-        while isinstance(e, cst.Call) and isinstance(e.func, cst.Attribute):
+        while type(e) is cst.Call and type(e.func) is cst.Attribute:
             change = mode_change(e)
             if change is not None:
                 return change if self._may_be_module(e.func.value) else None
             if e.func.attr.value not in SAME_MODULE:
                 return None
             e = e.func.value
-        key = dotted(e) if isinstance(e, (cst.Name, cst.Attribute)) else None
+        key = dotted(e) if type(e) in (cst.Name, cst.Attribute) else None
         return unit.modes.get(key) if key is not None else None
 
     # --- traversal -----------------------------------------------------------------------
     def _mark_wants_grad(self) -> None:
         stack = self.ctx.stack
-        fns = [n for n in stack if isinstance(n, (cst.FunctionDef, cst.Lambda))]
+        fns = [n for n in stack if type(n) in (cst.FunctionDef, cst.Lambda)]
         for f in fns or [stack[0]]:
             self._unit(f).wants_grad = True
 
@@ -258,7 +258,7 @@ class InferenceWithoutNoGrad(Rule):
                     unit.modes.pop(key, None)
             return
         target = func
-        if isinstance(func, cst.Attribute) and func.attr.value == "forward":
+        if type(func) is cst.Attribute and func.attr.value == "forward":
             target = func.value
         key = dotted(target)
         if key is None:
@@ -280,11 +280,11 @@ class InferenceWithoutNoGrad(Rule):
             if mode is not None:
                 unit.modes[key] = mode
             root = node.value
-            while isinstance(root, cst.Call) and isinstance(root.func, cst.Attribute) and (
+            while type(root) is cst.Call and type(root.func) is cst.Attribute and (
                 root.func.attr.value in SAME_MODULE or mode_change(root) is not None
             ):
                 root = root.func.value
-            if isinstance(root, cst.Call) and isinstance(root.func, cst.Name) and (
+            if type(root) is cst.Call and type(root.func) is cst.Name and (
                 root.func.value in self.facts.classes
             ):
                 unit.made_from[key] = root.func.value
@@ -303,7 +303,7 @@ class InferenceWithoutNoGrad(Rule):
         self._forget_target(node.target)
 
     def _branch_enter(self, node) -> None:
-        if isinstance(node, cst.For):
+        if type(node) is cst.For:
             self._forget_target(node.target)
         unit = self._unit()
         unit.snapshots.append(dict(unit.modes))
