@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import sys
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Type
+from typing import Dict, List, Optional, Sequence, Tuple, Type
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -59,21 +61,30 @@ class Settings:
         return [r for r in rules if not registry.matches(r, ignored)]
 
     def relative(self, path: str) -> str:
-        p = Path(path)
+        """`path` relative to the configuration's folder (symlinks resolved), in `/` form;
+        as given when it is outside that folder."""
         if self.root is not None:
             try:
-                return p.resolve().relative_to(self.root.resolve()).as_posix()
-            except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop
+                real = os.path.realpath(path)
+                root = _real_root(str(self.root))
+            except (OSError, ValueError):
                 pass
-        return p.as_posix()
+            else:
+                if real == root:
+                    return "."
+                if real.startswith(root.rstrip(os.sep) + os.sep):
+                    rel = real[len(root.rstrip(os.sep)) + 1:]
+                    return rel.replace(os.sep, "/") if os.sep != "/" else rel
+        return Path(path).as_posix()
 
     def is_excluded(self, path: str) -> bool:
+        """Does an `exclude` pattern match `path` (relative to the configuration's folder),
+        the folder it is in, or any one of its components?"""
+        whole, part = _exclude_matchers(tuple(self.exclude))
         rel = self.relative(path)
-        parts = rel.split("/")
-        for pattern in self.exclude:
-            if _path_matches(rel, pattern) or any(fnmatch.fnmatchcase(part, pattern) for part in parts):
-                return True
-        return False
+        if whole(rel):
+            return True
+        return any(part(p) for p in rel.split("/"))
 
 
 def _path_matches(rel: str, pattern: str) -> bool:
@@ -81,8 +92,26 @@ def _path_matches(rel: str, pattern: str) -> bool:
     return (
         fnmatch.fnmatchcase(rel, pattern)
         or fnmatch.fnmatchcase(rel, pattern + "/*")
-        or fnmatch.fnmatchcase(Path(rel).name, pattern)
+        or fnmatch.fnmatchcase(rel.rpartition("/")[2], pattern)
     )
+
+
+@lru_cache(maxsize=64)
+def _real_root(root: str) -> str:
+    return os.path.realpath(root)
+
+
+@lru_cache(maxsize=64)
+def _exclude_matchers(patterns: Tuple[str, ...]):
+    """Two compiled tests equivalent to `_path_matches` and to matching one path component,
+    for all `patterns` at once (discovery asks for every folder and file it meets)."""
+    if not patterns:
+        never = re.compile(r"(?!)").match
+        return never, never
+    stripped = [p.rstrip("/") for p in patterns]
+    whole = "|".join(f"(?:{fnmatch.translate(p)})|(?:{fnmatch.translate(p + '/*')})" for p in stripped)
+    part = "|".join(f"(?:{fnmatch.translate(p)})" for p in stripped)
+    return re.compile(whole).match, re.compile(part).match
 
 
 def find_pyproject(start: Path) -> Optional[Path]:
