@@ -388,34 +388,19 @@ def _traverse(module: cst.Module, semantic: SemanticModel, rules: List[Rule], fa
         if type(node) is tuple:
             # The marker pushed below: the node on top of `stack` is done; its leave hooks
             # (the marker is its dispatch entry, so no second lookup).
-            leaves = node[1]
-            if leaves:
-                node = stack[-1]
-                for owner, fn in leaves:
-                    if owner is None:
-                        fn(node)  # the semantic model's: an exception there is memlint's bug
-                    elif owner not in failed:
-                        try:
-                            fn(node)
-                        except RecursionError as e:
-                            if not roomy:
-                                raise  # without room: the whole file is analysed again, with room
-                            failed[owner] = e
-                        except Exception as e:
-                            failed[owner] = e
-            pop_open()
-            continue
-        cls = type(node)
-        entry = dispatch.get(cls)
-        if entry is None:
-            entry = dispatch[cls] = hooks_for(cls)
-        visits, leaves, fields = entry
-        if not fields and not visits and not leaves:
-            continue  # a leaf nobody looks at (an operator, a keyword): no need to open it
-        push_open(node)
-        for owner, fn in visits:
+            entry, hooks, node = None, node[1], stack[-1]
+        else:
+            cls = type(node)
+            entry = dispatch.get(cls)
+            if entry is None:
+                entry = dispatch[cls] = hooks_for(cls)
+            hooks, leaves, fields = entry
+            if not fields and not hooks and not leaves:
+                continue  # a leaf nobody looks at (an operator, a keyword): no need to open it
+            push_open(node)
+        for owner, fn in hooks:
             if owner is None:
-                fn(node)
+                fn(node)  # the semantic model's: an exception there is memlint's bug
             elif owner not in failed:
                 try:
                     fn(node)
@@ -425,6 +410,9 @@ def _traverse(module: cst.Module, semantic: SemanticModel, rules: List[Rule], fa
                     failed[owner] = e
                 except Exception as e:
                     failed[owner] = e
+        if entry is None:
+            pop_open()
+            continue
         push(entry)
         # Children are pushed last to first, so they are popped in source order.
         for fname in fields:

@@ -20,6 +20,8 @@ from typing import Dict, Optional, Set
 
 import libcst as cst
 
+from memlint.rules.helpers import int_value
+
 ROW = "row"
 STRONG = "strong-row"
 BATCH1 = "batch-of-one"
@@ -84,15 +86,6 @@ def _args(call: cst.Call):
     return [a.value for a in call.args if a.keyword is None]
 
 
-def _int(node) -> Optional[int]:
-    if isinstance(node, cst.Integer):
-        try:
-            return int(node.value.replace("_", ""), 0)
-        except ValueError:
-            return None
-    return None
-
-
 def _tuple_targets(target: cst.BaseExpression, n: int):
     if isinstance(target, (cst.Tuple, cst.List)) and len(target.elements) == n and all(
         isinstance(el, cst.Element) for el in target.elements
@@ -113,7 +106,7 @@ def loop_vars(sem, it: cst.BaseExpression, target: cst.BaseExpression) -> Option
             return loop_vars(sem, args[0], target)
         if qn in _RANGES:
             step = args[2] if len(args) == 3 else None
-            if not 1 <= len(args) <= 3 or (step is not None and _int(step) != 1):
+            if not 1 <= len(args) <= 3 or (step is not None and int_value(step) != 1):
                 return None  # range(0, n, batch_size): a loop over batches
             if isinstance(target, cst.Name):
                 lv.index.add(target.value)
@@ -190,16 +183,16 @@ def _first_is_one(call: cst.Call) -> bool:
         return False
     first = args[0]
     if isinstance(first, (cst.Tuple, cst.List)) and first.elements:
-        return len(args) == 1 and _int(first.elements[0].value) == 1
-    return _int(first) == 1 and len(args) >= 2
+        return len(args) == 1 and int_value(first.elements[0].value) == 1
+    return int_value(first) == 1 and len(args) >= 2
 
 
 def _axis_zero(call: cst.Call) -> bool:
     for a in call.args:
         if a.keyword is not None and a.keyword.value in ("axis", "dim"):
-            return _int(a.value) == 0
+            return int_value(a.value) == 0
     args = _args(call) or []
-    return len(args) >= 2 and _int(args[1]) == 0
+    return len(args) >= 2 and int_value(args[1]) == 0
 
 
 def _is_one_more(node: cst.BaseExpression, name: str) -> bool:
@@ -207,8 +200,8 @@ def _is_one_more(node: cst.BaseExpression, name: str) -> bool:
     if not isinstance(node, cst.BinaryOperation) or not isinstance(node.operator, cst.Add):
         return False
     left, right = node.left, node.right
-    return (isinstance(left, cst.Name) and left.value == name and _int(right) == 1) or (
-        isinstance(right, cst.Name) and right.value == name and _int(left) == 1
+    return (isinstance(left, cst.Name) and left.value == name and int_value(right) == 1) or (
+        isinstance(right, cst.Name) and right.value == name and int_value(left) == 1
     )
 
 
@@ -317,7 +310,7 @@ def _call(sem, call: cst.Call, lv: LoopVars, derived) -> Optional[str]:
         return BATCH1
     if qn in ("numpy.reshape", "torch.reshape") and _row(inner) and len(args) == 2:
         shape = args[1]
-        if isinstance(shape, (cst.Tuple, cst.List)) and shape.elements and _int(
+        if isinstance(shape, (cst.Tuple, cst.List)) and shape.elements and int_value(
             shape.elements[0].value
         ) == 1:
             return BATCH1  # np.reshape(x, (1, -1))
@@ -327,6 +320,6 @@ def _call(sem, call: cst.Call, lv: LoopVars, derived) -> Optional[str]:
 def _axis_zero_or_first(call: cst.Call) -> bool:
     args = _args(call) or []
     if args:
-        return _int(args[0]) == 0
-    return any(a.keyword is not None and a.keyword.value == "dim" and _int(a.value) == 0
+        return int_value(args[0]) == 0
+    return any(a.keyword is not None and a.keyword.value == "dim" and int_value(a.value) == 0
                for a in call.args)

@@ -16,6 +16,8 @@ from typing import Dict, Optional
 
 import libcst as cst
 
+from memlint.rules.helpers import int_value
+
 
 @dataclass(frozen=True)
 class Value:
@@ -91,15 +93,6 @@ PATH_CLASSES = frozenset("pathlib.Path pathlib.PosixPath pathlib.WindowsPath".sp
 ENTER_RETURNS_SELF = frozenset({"file"})
 
 
-def _int(node) -> Optional[int]:
-    if isinstance(node, cst.Integer):
-        try:
-            return int(node.value.replace("_", ""), 0)
-        except ValueError:
-            return None
-    return None
-
-
 # scipy.sparse functions taking the shape as separate arguments: (first, second) names;
 # a None second means square.
 _SPARSE_SHAPE_ARGS = {"eye": ("m", "n"), "identity": ("n", None), "random": ("m", "n"),
@@ -117,22 +110,22 @@ def _sparse_is_small(func: str, call: Optional[cst.Call]) -> bool:
     m = n = None
     if func in _SPARSE_SHAPE_ARGS:
         first, second = _SPARSE_SHAPE_ARGS[func]
-        m = _int(args[0] if args else kw.get(first))
+        m = int_value(args[0] if args else kw.get(first))
         if second is None:
             n = m
         else:
             raw = args[1] if len(args) > 1 else kw.get(second)
-            n = m if raw is None and func == "eye" else _int(raw)
+            n = m if raw is None and func == "eye" else int_value(raw)
     elif func.endswith(("_matrix", "_array")):
         shape = kw.get("shape")
         if shape is None and args and isinstance(args[0], cst.Tuple) and all(
-            _int(el.value) is not None for el in args[0].elements
+            int_value(el.value) is not None for el in args[0].elements
         ):
             shape = args[0]  # csr_matrix((M, N)): an empty matrix of that shape
         if shape is None and args and isinstance(args[0], cst.List):
             return True  # dense values written out in the source
         if isinstance(shape, (cst.Tuple, cst.List)) and len(shape.elements) == 2:
-            m, n = (_int(el.value) for el in shape.elements)
+            m, n = (int_value(el.value) for el in shape.elements)
     return m is not None and n is not None and m * n * 8 < SMALL_DENSE_BYTES
 
 
