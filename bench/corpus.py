@@ -5,7 +5,7 @@ report their metadata without their build tooling) as wheels, which carry their 
 sources. Every archive is checked against its recorded sha256, so every run of the benchmark
 on any machine lints the very same files. Only the `.py` files are kept, under
 `bench/.corpus/src/<project>-<version>/`, minus test suites (`tests/`, `test/`: memlint is
-aimed at library and application code, and leaving them out keeps one benchmark run near ten
+aimed at library and application code, and leaving them out keeps one benchmark round near twenty
 minutes on two cores) and anything either tool excludes by default, so that memlint and
 flake8 lint exactly the same files.
 
