@@ -141,12 +141,14 @@ def lint_source(
     rules: Sequence[Type[Rule]] = (),
     options: Optional[Dict[str, dict]] = None,
     syntax_check: bool = False,
+    noqa: bool = True,
 ) -> FileResult:
     """Lint one file's text (str) or bytes with `rules`. Never raises.
 
     A file no rule's trigger matches is not parsed; with `syntax_check` it is still checked
     for syntax errors (MEM001), as the CLI wants. The flake8 and pylint plugins leave it
-    off: their hosts report syntax errors themselves.
+    off: their hosts report syntax errors themselves. With `noqa` false, `# noqa` comments
+    are ignored (flake8's `--disable-noqa`).
     """
     result = FileResult(path)
     # The cyclic garbage collector would walk the growing tree over and over while libcst
@@ -157,7 +159,7 @@ def lint_source(
     if collecting:
         gc.disable()
     try:
-        _lint(source, path, rules, options or {}, result, syntax_check)
+        _lint(source, path, rules, options or {}, result, syntax_check, noqa)
     except KeyboardInterrupt:
         raise
     except BaseException as e:  # a bug of memlint's own: say so, never crash the host
@@ -189,7 +191,8 @@ def _syntax_error(result: FileResult, path: str, line: int, col: int, message: s
                                          f"SyntaxError: {message}", "syntax-error"))
 
 
-def _lint(source, path, rules, options, result: FileResult, syntax_check: bool = False) -> None:
+def _lint(source, path, rules, options, result: FileResult, syntax_check: bool = False,
+          noqa: bool = True) -> None:
     if isinstance(source, (bytes, bytearray)):
         try:
             source = decode(bytes(source))
@@ -219,15 +222,15 @@ def _lint(source, path, rules, options, result: FileResult, syntax_check: bool =
             deep.run(_parse, source, path, result)
         return
     if nesting > guard.INLINE_NESTING:
-        deep.run(_analyse, source, path, rules, options, result, True)
+        deep.run(_analyse, source, path, rules, options, result, True, noqa)
         return
     kept = len(result.diagnostics)
     try:
-        _analyse(source, path, rules, options, result, False)
+        _analyse(source, path, rules, options, result, False, noqa)
     except RecursionError:  # out of room here: analyse again from scratch, with room
         del result.diagnostics[kept:]
         result.status = "ok"
-        deep.run(_analyse, source, path, rules, options, result, True)
+        deep.run(_analyse, source, path, rules, options, result, True, noqa)
 
 
 def _too_complex(result: FileResult, path: str, line: int, col: int, message: str) -> None:
@@ -290,7 +293,8 @@ def _parse(source: str, path: str, result: FileResult) -> Optional[cst.Module]:
     return None
 
 
-def _analyse(source, path, rules, options, result: FileResult, roomy: bool) -> None:
+def _analyse(source, path, rules, options, result: FileResult, roomy: bool,
+             noqa: bool = True) -> None:
     """Parse, traverse, position and suppress. Without room (`roomy` false) running out of
     recursion raises, so the caller can run this again in memlint.deep."""
     module = _parse(source, path, result)
@@ -307,7 +311,7 @@ def _analyse(source, path, rules, options, result: FileResult, roomy: bool) -> N
         except Exception as e:  # a rule that cannot even start loses only its own findings
             failed[r] = e
     try:
-        _check(module, source, path, ctx, instances, failed, result, roomy)
+        _check(module, source, path, ctx, instances, failed, result, roomy, noqa)
     finally:
         # Rules, the context and the semantic model refer to one another and to the tree:
         # break those cycles so the tree is freed now, not at some later garbage collection
@@ -320,7 +324,7 @@ def _analyse(source, path, rules, options, result: FileResult, roomy: bool) -> N
 
 
 def _check(module, source, path, ctx: FileContext, instances: List[Rule], failed: dict,
-           result: FileResult, roomy: bool) -> None:
+           result: FileResult, roomy: bool, noqa: bool = True) -> None:
     _traverse(module, ctx.semantic, instances, failed, roomy)
 
     for rule, exc in failed.items():
@@ -333,7 +337,7 @@ def _check(module, source, path, ctx: FileContext, instances: List[Rule], failed
     if not reports:
         return
     positions = locate(module, source, [(node, stack) for _, node, _, stack in reports])
-    suppressions = Suppressions(source)
+    suppressions = Suppressions(source) if noqa else None
     seen = set()
     for rule, node, message, _ in reports:
         pos = positions.get(id(node))
@@ -341,7 +345,7 @@ def _check(module, source, path, ctx: FileContext, instances: List[Rule], failed
             continue
         (line, col), (end_line, end_col) = pos
         key = (line, col, rule.code)
-        if key in seen or suppressions.suppressed(line, rule.code):
+        if key in seen or (suppressions is not None and suppressions.suppressed(line, rule.code)):
             continue
         seen.add(key)
         result.diagnostics.append(

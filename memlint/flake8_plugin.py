@@ -5,7 +5,8 @@ file it cannot parse gets flake8's own E999 and this plugin is never called; if 
 parse a file that flake8 could, the plugin adds nothing (and says so on stderr). flake8 never
 reads `pyproject.toml`, so the plugin reads `[tool.memlint]` itself; the options below, on
 flake8's command line or in its configuration (`memlint-select = MEM1,MEM5`), override it.
-`# noqa` comments are honoured by flake8 and by the engine alike (same rules, same lines).
+`# noqa` comments are honoured by flake8 and by the engine alike (same rules, same lines);
+with flake8's `--disable-noqa` neither applies them.
 """
 
 from __future__ import annotations

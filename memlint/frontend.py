@@ -131,6 +131,7 @@ class HostOptions:
     extend_select: Optional[List[str]] = None
     ignore: Optional[List[str]] = None
     rule_options: Dict[str, dict] = field(default_factory=dict)  # code -> {option: value}
+    noqa: bool = True  # False: report findings that `# noqa` comments would hide
 
     @classmethod
     def from_namespace(cls, ns) -> "HostOptions":
@@ -148,6 +149,7 @@ class HostOptions:
             select=listed(getattr(ns, "memlint_select", None)),
             extend_select=listed(getattr(ns, "memlint_extend_select", None)),
             ignore=listed(getattr(ns, "memlint_ignore", None)),
+            noqa=not getattr(ns, "disable_noqa", False),  # flake8's --disable-noqa
         )
         for opt in rule_option_flags():
             raw = getattr(ns, opt.dest, None)
@@ -221,7 +223,7 @@ class HostLinter:
         if rules is None:
             rules = self.rules_for(path)
         name = path or "<stdin>"
-        result = lint_source(source, name, rules, settings.rule_options)
+        result = lint_source(source, name, rules, settings.rule_options, noqa=self.host.noqa)
         findings = []
         for d in result.diagnostics:
             if d.code in ENGINE_CODES:

@@ -50,6 +50,14 @@ def test_noqa(project):
         assert (f"pkg/case{i}.py" in reported) is expected, comment
 
 
+def test_disable_noqa_reports_what_noqa_hides(project):
+    # flake8's --disable-noqa: the engine must not apply the comments either.
+    (project / "pkg" / "bad.py").write_text(BAD.replace("'a.csv')", "'a.csv')  # noqa: MEM101"))
+    assert flake8_findings(["--select=MEM", "pkg"], cwd=project) == []
+    found = flake8_findings(["--select=MEM", "--disable-noqa", "pkg"], cwd=project)
+    assert [f[1:] for f in found] == [(2, 5, "MEM101")]
+
+
 def test_noqa_on_the_reported_line_of_a_multiline_call(project):
     # The finding is on the line where the call starts; a noqa there silences it, one on the
     # closing line does not (flake8 joins only multi-line strings and backslash continuations).
