@@ -195,13 +195,16 @@ def run_all(args, target: Path, n_files: int, flake8_env: Path, memlint_env: Pat
 
     runs: Dict[str, Dict] = {}
     calibration: Dict[str, float] = {}
+    rounds: List[Dict[str, Dict]] = []  # every round's own figures, for within-round ratios
 
     def keep(result: Dict) -> None:
+        rounds[-1][result["name"]] = {"wall_s": result["wall_s"], "cpu_s": result["cpu_s"]}
         best = runs.get(result["name"])
         if best is None or result["cpu_s"] < best["cpu_s"]:
             runs[result["name"]] = result
 
     for i in range(args.repeat):
+        rounds.append({})
         if args.repeat > 1:
             log(f"round {i + 1} of {args.repeat}")
         keep(measure("libcst parse", [_bin(memlint_env, "python"), str(HERE / "parse_floor.py"), str(target)],
@@ -225,7 +228,7 @@ def run_all(args, target: Path, n_files: int, flake8_env: Path, memlint_env: Pat
 
     same = (_findings(out_dir / "memlint-cold.txt") == _findings(out_dir / "memlint-warm.txt")
             == _findings(out_dir / "memlint-jobs.txt"))
-    return {"runs": runs, "plugin": plugin or "measured", "outputs_identical": same,
+    return {"runs": runs, "rounds": rounds, "plugin": plugin or "measured", "outputs_identical": same,
             "parallel_toy_speedup": round(calibration.get("speedup", 0.0), 3),
             "findings": len(_findings(out_dir / "memlint-cold.txt"))}
 
@@ -286,12 +289,25 @@ def ratios(res: Dict, n_files: int) -> Dict:
         "all_cores_speedup": cold["wall_s"] / jobs["wall_s"],
         "rss_vs_parse": max(cold["peak_rss_mb"], warm["peak_rss_mb"], jobs["peak_rss_mb"]) / parse["peak_rss_mb"],
     }
+    # The same ratios within each round: the two runs of a pair ran minutes apart, so these
+    # show how far the machine's noise moves a ratio (the best-of figures above may pair
+    # runs from different rounds).
+    r["per_round"] = per_round = []
+    for rnd in res.get("rounds", []):
+        one = {}
+        if "flake8" in rnd and "memlint cold" in rnd:
+            one["cold_vs_flake8"] = round(rnd["memlint cold"]["cpu_s"] / rnd["flake8"]["cpu_s"], 3)
+        if "flake8" in rnd and "flake8 + memlint" in rnd:
+            one["plugin_vs_flake8"] = round(rnd["flake8 + memlint"]["cpu_s"] / rnd["flake8"]["cpu_s"], 3)
+        if "memlint cold" in rnd and "memlint all cores" in rnd:
+            one["all_cores_speedup"] = round(rnd["memlint cold"]["wall_s"] / rnd["memlint all cores"]["wall_s"], 3)
+        per_round.append(one)
     for run in runs.values():
         run["files_per_s"] = round(n_files / run["wall_s"], 1) if run["wall_s"] else None
         run["cpu_vs_parse"] = round(run["cpu_s"] / parse["cpu_s"], 3)
         run["cpu_vs_flake8"] = round(run["cpu_s"] / flake8["cpu_s"], 3)
         run["rss_vs_parse"] = round(run["peak_rss_mb"] / parse["peak_rss_mb"], 3)
-    return {k: (round(v, 3) if v is not None else None) for k, v in r.items()}
+    return {k: (round(v, 3) if isinstance(v, float) else v) for k, v in r.items()}
 
 
 def table(res: Dict, r: Dict, info: Dict, n_files: int) -> str:
@@ -350,6 +366,16 @@ def table(res: Dict, r: Dict, info: Dict, n_files: int) -> str:
         f"parallel loop ran {toy:.2f}x faster than one (the most this machine could give); "
         f"memlint's parallel efficiency: {r['all_cores_speedup'] / toy:.0%}." if toy else "",
     ]
+    if len(r.get("per_round", [])) > 1:
+        labels = [("cold_vs_flake8", "memlint cold vs flake8"),
+                  ("plugin_vs_flake8", "flake8 + memlint vs flake8"),
+                  ("all_cores_speedup", f"{cores} cores vs 1")]
+        parts = []
+        for key, label in labels:
+            values = [one[key] for one in r["per_round"] if key in one]
+            if values:
+                parts.append(f"{label} " + ", ".join(f"{v:.2f}x" for v in values))
+        lines += ["", "Within each round: " + "; ".join(parts) + "."]
     return "\n".join(lines)
 
 
