@@ -182,8 +182,10 @@ class GraphRetainingAccumulation(Rule):
     )
     # A graph comes from a `.backward()` on the value, torch.autograd, or a loss criterion;
     # criteria (nn.*Loss, F.*_loss, F.cross_entropy, F.kl_div, a local module class named
-    # ...Loss) are recognised through imports of torch or lightning.
-    triggers = (r"\.(?:\s|\\)*(?:backward\b|#)|autograd"
+    # ...Loss) are recognised through imports of torch or lightning. A comment between the
+    # dot and `backward` (`loss.  # why\n backward()`) puts `backward` first on its line;
+    # matching any dot before a comment instead admitted every file with a comment block.
+    triggers = (r"\.(?:\s|\\)*backward\b|(?:\A|[\r\n])[ \t\f]*backward\b|autograd"
                 r"|(?s:\A(?=.*?(?:torch|lightning)).*?(?:[Ll]oss|cross_entropy|kl_div))")
 
     # --- state ---------------------------------------------------------------------------
