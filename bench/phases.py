@@ -3,10 +3,10 @@
     bench/.work/venv-memlint/bin/python bench/phases.py [FOLDER] [--select ALL]
 
 It replays what memlint.engine does for each file, timing each step with the process CPU
-clock: read and decode, text triggers, parse, the traversal (semantic model and rules),
+clock: read and decode, text triggers, the nesting guard, parse, the traversal (semantic model and rules),
 positions of reported nodes, `# noqa`. For comparison it also times what the engine
-deliberately avoids: libcst's parse as it comes (per-node validation, garbage collector
-running), and positions from one code generation pass over the whole module. Keep it in step with engine._lint.
+deliberately avoids: libcst's parse as it comes (its own node constructors, per-node
+validation, garbage collector running), and positions from one code generation pass over the whole module. Keep it in step with engine._lint.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ sys.path.insert(0, str(HERE.parent))
 
 import libcst as cst  # noqa: E402
 
-from memlint import registry  # noqa: E402
+from memlint import guard, nodeinit, registry  # noqa: E402
 from memlint.engine import FileContext, _traverse, active_rules, decode, parse_module  # noqa: E402
 from memlint.positions import full_positions, locate  # noqa: E402
 from memlint.semantic import SemanticModel  # noqa: E402
@@ -42,7 +42,7 @@ def main(argv=None) -> int:
         files += [os.path.join(dirpath, n) for n in sorted(filenames) if n.endswith(".py")]
 
     clock = time.process_time
-    t = dict.fromkeys(["read + decode", "triggers", "parse", "traversal", "positions", "noqa",
+    t = dict.fromkeys(["read + decode", "triggers", "guard", "parse", "traversal", "positions", "noqa",
                        "(libcst.parse_module as it comes)", "(positions, whole-module pass)"], 0.0)
     parsed = with_reports = reports = 0
     per_rule = {r.code: [0, 0] for r in rules}  # admitted by trigger, files with a finding
@@ -81,11 +81,20 @@ def _one(path, rules, t, per_rule, clock, parsed, with_reports, reports):
         return parsed, with_reports, reports
     for r in active:
         per_rule[r.code][0] += 1
-    gc.enable()  # libcst's parse as it comes: collector on, every node validated
+    c = clock()
+    guard.scan(source)
+    t["guard"] += clock() - c
+    parse_module("")  # memlint's node constructors are in place from here on
+    ours = {cls: cls.__dict__["__init__"] for cls in nodeinit.ORIGINAL}
+    for cls, init in nodeinit.ORIGINAL.items():
+        cls.__init__ = init
+    gc.enable()  # libcst's parse as it comes: its constructors, collector on, nodes validated
     c = clock()
     cst.parse_module(source)
     t["(libcst.parse_module as it comes)"] += clock() - c
     gc.disable()
+    for cls, init in ours.items():
+        cls.__init__ = init
     c = clock()
     module = parse_module(source)
     t["parse"] += clock() - c

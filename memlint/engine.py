@@ -22,7 +22,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Type
 import libcst as cst
 from libcst._nodes.base import CSTNode as _CSTNode
 
-from memlint import deep, guard
+from memlint import deep, guard, nodeinit
 from memlint.model import INTERNAL_ERROR, SYNTAX_ERROR, TOO_COMPLEX, Diagnostic, FileResult
 from memlint.positions import full_positions, locate
 from memlint.rule import Rule
@@ -109,6 +109,8 @@ def parse_module(source: str) -> cst.Module:
     about a sixth of the parse. The check is switched off only for the duration of the call
     (memlint never builds nodes of its own) and restored even if the parser raises.
     """
+    if not nodeinit._installed:
+        nodeinit.install()  # equivalent node constructors, about 10% faster (memlint.nodeinit)
     if _VALIDATE is None:  # pragma: no cover - a libcst without the hook
         return cst.parse_module(source)
     _CSTNode.__post_init__ = _no_validation

@@ -6,12 +6,13 @@ the plain in-process run. (Nothing here is timed: the benchmark lives in bench/.
 
 from __future__ import annotations
 
+import inspect
 import json
 
 import libcst as cst
 import pytest
 
-from memlint import parallel
+from memlint import nodeinit, parallel
 from memlint.cache import CACHE_DIR, Cache, digest
 from memlint.config import Settings, load
 from memlint.engine import parse_module
@@ -183,6 +184,50 @@ def test_parse_gives_the_same_tree():
     source = (FIXTURES / "iteration.py").read_text()
     assert parse_module(source).deep_equals(cst.parse_module(source))
     assert parse_module(source).code == source
+
+
+def _with_libcst_constructors(fn):
+    """fn() with libcst's own node constructors in place of memlint.nodeinit's."""
+    fast = {cls: cls.__dict__["__init__"] for cls in nodeinit.ORIGINAL}
+    try:
+        for cls, init in nodeinit.ORIGINAL.items():
+            cls.__init__ = init
+        return fn()
+    finally:
+        for cls, init in fast.items():
+            cls.__init__ = init
+
+
+def test_fast_constructors_build_the_same_trees():
+    parse_module("x = 1\n")  # installs them
+    assert len(nodeinit.ORIGINAL) > 100 and cst.Call in nodeinit.ORIGINAL
+    for path in sorted(FIXTURES.rglob("*.py")):
+        source = path.read_text()
+        theirs = _with_libcst_constructors(lambda: cst.parse_module(source))
+        ours = parse_module(source)
+        assert ours.deep_equals(theirs) and ours.code == source, path
+
+
+def test_fast_constructors_take_the_same_arguments_and_still_validate():
+    parse_module("x = 1\n")
+    for cls, init in nodeinit.ORIGINAL.items():
+        assert inspect.signature(cls.__init__) == inspect.signature(init)
+    # A caller may pass a signature's default explicitly: for a default factory that is
+    # dataclasses' sentinel, which must still mean "call the factory".
+    given = inspect.signature(cst.Comma).parameters["whitespace_after"].default
+    assert type(cst.Comma(whitespace_after=given).whitespace_after) is cst.SimpleWhitespace
+    # Defaults and default factories: equal nodes, and no object shared between two of them.
+    a = _with_libcst_constructors(lambda: cst.Call(cst.Name("f"), [cst.Arg(cst.Name("x"))]))
+    b = cst.Call(cst.Name("f"), [cst.Arg(cst.Name("x"))])
+    assert a.deep_equals(b)
+    assert cst.Module([]).code == _with_libcst_constructors(lambda: cst.Module([]).code)
+    theirs = _with_libcst_constructors(cst.Comma)
+    assert cst.Comma().deep_equals(theirs)
+    with pytest.raises(TypeError):
+        cst.Name()  # a required argument is still required
+    with pytest.raises(cst.CSTValidationError):
+        cst.Name("not a name")
+    assert nodeinit.install() == 0  # idempotent
 
 
 def test_settings_default_to_caching():
