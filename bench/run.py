@@ -1,6 +1,6 @@
 """memlint's speed and memory against a bare libcst parse and flake8, on real ML code.
 
-    python3 bench/run.py              # the whole benchmark (about twenty minutes a round on two cores)
+    python3 bench/run.py              # the whole benchmark (6 to 10 minutes a round on two cores)
     python3 bench/run.py --quick      # a quarter of the corpus, to try things out
     python3 bench/run.py --profile    # also profile one single-core memlint run
 
