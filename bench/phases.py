@@ -84,17 +84,12 @@ def _one(path, rules, t, per_rule, clock, parsed, with_reports, reports):
     c = clock()
     guard.scan(source)
     t["guard"] += clock() - c
-    parse_module("")  # memlint's node constructors are in place from here on
-    ours = {cls: cls.__dict__["__init__"] for cls in nodeinit.ORIGINAL}
-    for cls, init in nodeinit.ORIGINAL.items():
-        cls.__init__ = init
-    gc.enable()  # libcst's parse as it comes: its constructors, collector on, nodes validated
-    c = clock()
-    cst.parse_module(source)
-    t["(libcst.parse_module as it comes)"] += clock() - c
-    gc.disable()
-    for cls, init in ours.items():
-        cls.__init__ = init
+    with nodeinit.libcst_constructors():
+        gc.enable()  # libcst's parse as it comes: its constructors, collector on, nodes validated
+        c = clock()
+        cst.parse_module(source)
+        t["(libcst.parse_module as it comes)"] += clock() - c
+        gc.disable()
     c = clock()
     module = parse_module(source)
     t["parse"] += clock() - c

@@ -37,6 +37,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -325,10 +326,9 @@ def ratios(res: Dict, n_files: int) -> Dict:
         if "memlint cold" in rnd and "memlint all cores" in rnd:
             one["all_cores_speedup"] = round(rnd["memlint cold"]["wall_s"] / rnd["memlint all cores"]["wall_s"], 3)
         per_round.append(one)
-    inside = sorted(one["plugin_vs_flake8_in_process"] for one in per_round
-                    if "plugin_vs_flake8_in_process" in one)
-    r["plugin_vs_flake8_in_process"] = (
-        (inside[(len(inside) - 1) // 2] + inside[len(inside) // 2]) / 2 if inside else None)  # median
+    inside = [one["plugin_vs_flake8_in_process"] for one in per_round
+              if "plugin_vs_flake8_in_process" in one]
+    r["plugin_vs_flake8_in_process"] = statistics.median(inside) if inside else None
     for run in runs.values():
         run["files_per_s"] = round(n_files / run["wall_s"], 1) if run["wall_s"] else None
         run["cpu_vs_parse"] = round(run["cpu_s"] / parse["cpu_s"], 3)

@@ -17,15 +17,16 @@ default objects. `install` is idempotent and never raises.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import inspect
 import types
-from typing import Callable, Dict, Optional
+from typing import Callable, Dict, Iterator, Optional
 
 import libcst as cst
 
 _installed = False
-ORIGINAL: Dict[type, Callable] = {}  # class -> libcst's own __init__ (kept for the tests)
+ORIGINAL: Dict[type, Callable] = {}  # class -> libcst's own __init__ (see libcst_constructors)
 
 
 def fast_init(cls: type) -> Optional[Callable]:
@@ -96,3 +97,18 @@ def install() -> int:
     except Exception:  # pragma: no cover - an unexpected libcst: what was set is equivalent
         pass
     return count
+
+
+@contextlib.contextmanager
+def libcst_constructors() -> Iterator[None]:
+    """Inside the block, libcst's own node constructors are back in place: to compare trees
+    (the tests) or to time libcst as it comes (bench/phases.py)."""
+    install()
+    fast = {cls: cls.__dict__["__init__"] for cls in ORIGINAL}
+    try:
+        for cls, init in ORIGINAL.items():
+            cls.__init__ = init
+        yield
+    finally:
+        for cls, init in fast.items():
+            cls.__init__ = init
