@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from memlint.config import Settings  # noqa: E402
-from memlint.runner import Run, discover, lint_file  # noqa: E402
+from memlint.runner.files import Run, discover, lint_file  # noqa: E402
 
 
 def main(argv=None) -> int:

@@ -9,7 +9,7 @@ its imports. Results go to:
     docs/evidence.json        one object per rule code (figures, scale, library versions)
     docs/evidence.md          the table and the chart
     docs/evidence.png         bad vs good peak memory per rule
-    memlint/_evidence.py      the figures as package data, quoted by `memlint rule CODE`
+    memlint/docs/_evidence.py      the figures as package data, quoted by `memlint rule CODE`
     docs/rules.md             regenerated, since it quotes the figures
 
 Usage (needs `pip install -e '.[evidence]'`):
@@ -56,8 +56,8 @@ DOCS = ROOT / "docs"
 MIB = 1024 * 1024
 
 sys.path.insert(0, str(ROOT))  # this checkout's memlint, installed or not
-from memlint.evidence import human_bytes as human  # noqa: E402
-from memlint.evidence import ratio_text  # noqa: E402
+from memlint.docs.evidence import human_bytes as human  # noqa: E402
+from memlint.docs.evidence import ratio_text  # noqa: E402
 
 # --------------------------------------------------------------------------------------------
 # Scenarios
@@ -1137,7 +1137,8 @@ def write_outputs(rows: List[dict], stats: dict, out: Path, package: bool) -> No
     write_chart(rows, out / "evidence.png")
     (out / "evidence.md").write_text(markdown(rows, stats))
     if package:
-        from memlint import docs, evidence
+        from memlint import docs
+        from memlint.docs import evidence
 
         evidence.write_package_data(rows)
         docs.write_rules_markdown()

@@ -18,7 +18,7 @@ import time
 
 from flake8.main.cli import main
 
-from memlint import flake8_plugin
+from memlint.frontends import flake8 as flake8_plugin
 
 _spent = [0.0]
 _start = time.process_time()

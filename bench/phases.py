@@ -6,7 +6,7 @@ It replays what memlint.engine does for each file, timing each step with the pro
 clock: read and decode, text triggers, the nesting guard, parse, the traversal (semantic model and rules),
 positions of reported nodes, `# noqa`. For comparison it also times what the engine
 deliberately avoids: libcst's parse as it comes (its own node constructors, per-node
-validation, garbage collector running), and positions from one code generation pass over the whole module. Keep it in step with engine._lint.
+validation, garbage collector running), and positions from one code generation pass over the whole module. Keep it in step with memlint.engine.lint.
 """
 
 from __future__ import annotations
@@ -23,11 +23,16 @@ sys.path.insert(0, str(HERE.parent))
 
 import libcst as cst  # noqa: E402
 
-from memlint import guard, nodeinit, registry  # noqa: E402
-from memlint.engine import FileContext, _traverse, active_rules, decode, parse_module  # noqa: E402
-from memlint.positions import full_positions, locate  # noqa: E402
+from memlint import registry  # noqa: E402
+from memlint.engine import guard, nodeinit  # noqa: E402
+from memlint.engine import active_rules  # noqa: E402
+from memlint.engine.parse import parse_module  # noqa: E402
+from memlint.engine.traversal import traverse as _traverse  # noqa: E402
+from memlint.rule import FileContext  # noqa: E402
+from memlint.sources.python import decode  # noqa: E402
+from memlint.engine.positions import full_positions, locate  # noqa: E402
 from memlint.semantic import SemanticModel  # noqa: E402
-from memlint.suppress import Suppressions  # noqa: E402
+from memlint.engine.suppress import Suppressions  # noqa: E402
 
 
 def main(argv=None) -> int:

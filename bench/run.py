@@ -115,7 +115,7 @@ def environments():
 def plugin_status(memlint_env: Path) -> Optional[str]:
     """None when flake8 in `memlint_env` runs memlint's plugin, else why it cannot."""
     py = _bin(memlint_env, "python")
-    r = subprocess.run([py, "-c", "import memlint.flake8_plugin"], capture_output=True, text=True)
+    r = subprocess.run([py, "-c", "import memlint.frontends.flake8"], capture_output=True, text=True)
     if r.returncode != 0:
         return "n/a (plugin not installed)"
     r = subprocess.run([_bin(memlint_env, "flake8"), "--version"], capture_output=True, text=True)

@@ -1,3 +1,3 @@
-from memlint.cli import run
+from memlint.frontends.cli import run
 
 run()

@@ -176,7 +176,7 @@ def from_table(table: dict, settings: Settings, where: str) -> Settings:
                 settings.per_file_ignores[pattern] = codes
         elif key == "cache":
             if not isinstance(value, bool):
-                raise ConfigError(f"{where}: tool.memlint.cache must be true or false")
+                raise ConfigError(f"{where}: tool.memlint.runner.cache must be true or false")
             settings.cache = value
         elif key in by_name or registry.by_code(key) is not None:
             rule = by_name.get(key) or registry.by_code(key)

@@ -9,12 +9,30 @@ methods named after libcst node classes, called by the engine's single traversal
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, ClassVar, Dict, Optional, Pattern, Tuple
+from typing import ClassVar, Dict, List, Optional, Pattern, Tuple
 
 import libcst as cst
 
-if TYPE_CHECKING:  # pragma: no cover
-    from memlint.engine import FileContext
+from memlint.semantic import SemanticModel
+
+
+class FileContext:
+    """What a rule can see of the file being linted."""
+
+    def __init__(self, path: str, source: str, semantic: SemanticModel):
+        self.path = path
+        self.source = source
+        self.semantic = semantic
+        self.stack: List[cst.CSTNode] = semantic.stack
+        # (rule, node, message, the nodes open when it was reported: they anchor its position)
+        self.reports: List[Tuple["Rule", cst.CSTNode, str, tuple]] = []
+
+    def add_report(self, rule: "Rule", node: cst.CSTNode, message: str) -> None:
+        self.reports.append((rule, node, message, tuple(self.stack)))
+
+    @property
+    def parent(self) -> Optional[cst.CSTNode]:
+        return self.stack[-2] if len(self.stack) > 1 else None
 
 
 class Option:
@@ -52,7 +70,7 @@ class Rule:
 
     _trigger_re: ClassVar[Optional[Pattern]] = None
 
-    def __init__(self, ctx: "FileContext", settings: Optional[dict] = None):
+    def __init__(self, ctx: FileContext, settings: Optional[dict] = None):
         self.ctx = ctx
         self.settings = dict(settings or {})
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from memlint import evidence, registry
+from memlint import registry
+from memlint.docs import evidence
 from memlint.docs import REGENERATE, RULES_MD, main, render_rule, render_rules_markdown
 from tests.helpers import ROOT, memlint_command, run
 

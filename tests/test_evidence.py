@@ -15,7 +15,8 @@ import zipfile
 
 import pytest
 
-from memlint import evidence, registry
+from memlint import registry
+from memlint.docs import evidence
 from tests.helpers import ROOT, lint, run
 
 DOCS = ROOT / "docs"
@@ -72,7 +73,7 @@ def test_the_fix_uses_less_memory(code):
 
 def test_package_data_matches_docs_json():
     expected = {r["code"]: {k: r[k] for k in evidence.FIELDS} for r in ROWS}
-    assert evidence.figures() == expected, f"memlint/_evidence.py is stale: {REGENERATE}"
+    assert evidence.figures() == expected, f"memlint/docs/_evidence.py is stale: {REGENERATE}"
     assert evidence.PACKAGE_DATA.read_text() == evidence.module_source(ROWS)
 
 
@@ -115,7 +116,7 @@ def test_figures_ship_in_the_wheel(tmp_path):
         pytest.skip(f"cannot build a wheel offline here: {r.stderr[-500:]}")
     wheel = next((tmp_path / "dist").glob("memlint-*.whl"))
     with zipfile.ZipFile(wheel) as z:
-        assert "memlint/_evidence.py" in z.namelist()
+        assert "memlint/docs/_evidence.py" in z.namelist()
         z.extractall(tmp_path / "site")
     code = (
         "import sys; sys.path.insert(0, sys.argv[1]); import memlint, memlint.docs, memlint.registry as r;"

@@ -78,7 +78,7 @@ def test_unparseable_file_is_flake8s_e999_only(project):
 
 def test_file_that_libcst_cannot_parse_adds_nothing_and_never_raises():
     # Called as flake8 calls it, on a source that does not parse: no findings, no exception.
-    from memlint.flake8_plugin import Flake8Plugin
+    from memlint.frontends.flake8 import Flake8Plugin
 
     plugin = Flake8Plugin(None, ["def f(:\n", "    pass\n"], "x.py")
     assert list(plugin.run()) == []
@@ -116,7 +116,7 @@ def test_memlint_config_option(project, tmp_path_factory):
 
 
 def _option_flags():
-    from memlint.frontend import rule_option_flags
+    from memlint.frontends.host import rule_option_flags
 
     return rule_option_flags()
 

@@ -18,8 +18,13 @@ import sys
 import libcst as cst
 import pytest
 
-from memlint import cli, deep, guard, parallel, registry, runner
-from memlint.engine import lint_source, node_positions
+from memlint import registry
+from memlint.engine import deep, guard
+from memlint.frontends import cli
+from memlint.runner import files as runner
+from memlint.runner import parallel
+from memlint.engine import lint_source
+from memlint.engine.positions import full_positions as node_positions
 from memlint.rule import Rule
 from memlint.rules.reads.unbounded_read import UnboundedRead
 from tests import hostile
@@ -80,7 +85,7 @@ def test_deep_mode_gives_identical_results(monkeypatch):
 
 
 def test_positions_of_deep_trees():
-    # libcst computes positions by recursive code generation: 2500 levels need memlint.deep
+    # libcst computes positions by recursive code generation: 2500 levels need memlint.engine.deep
     # (and, on Python 3.12, its codegen without **kwargs calls).
     source = "if a:\n    pass\n" + "elif a:\n    pass\n" * 2500 + "else:\n    x = f(1)\n"
     module = deep.run(cst.parse_module, source)
@@ -331,7 +336,7 @@ def test_deep_folder_tree_walks_without_recursion(tmp_path):
     (deep_dir / "x.py").write_bytes(hostile.IMPORT + hostile.READ)
     code = (
         "import sys\n"
-        "from memlint import runner\n"
+        "from memlint.runner import files as runner\n"
         "sys.setrecursionlimit(150)\n"
         "found = list(runner.discover([sys.argv[1]], runner.Settings(), runner.Run()))\n"
         "print(len(found), found[0].count('/d'))\n"

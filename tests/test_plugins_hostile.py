@@ -42,7 +42,7 @@ def _memlint_tracebacks(output: str):
 
 
 def test_flake8_plugin_on_hostile_tree(tree):
-    _plugin("memlint.flake8_plugin")
+    _plugin("memlint.frontends.flake8")
     # One flake8 run per file: flake8 aborts a whole run when any plugin fails, and its own
     # pyflakes fails on some of these files (RecursionError on 1000 chained `+`). flake8
     # decodes leniently (latin-1 when UTF-8 fails): what it parses, the plugin may lint.

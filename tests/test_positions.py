@@ -5,8 +5,8 @@ from __future__ import annotations
 import libcst as cst
 import pytest
 
-from memlint.engine import _child_fields
-from memlint.positions import full_positions, locate
+from memlint.engine.traversal import child_fields as _child_fields
+from memlint.engine.positions import full_positions, locate
 from tests.helpers import FIXTURES
 
 TRICKY = {

@@ -11,7 +11,8 @@ import hypothesmith
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from memlint import guard, registry
+from memlint import registry
+from memlint.engine import guard
 from memlint.engine import lint_source
 from memlint.model import ENGINE_CODES
 

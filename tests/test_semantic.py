@@ -7,7 +7,8 @@ import textwrap
 import libcst as cst
 import pytest
 
-from memlint.engine import FileContext, _traverse
+from memlint.engine.traversal import traverse as _traverse
+from memlint.rule import FileContext
 from memlint.rule import Rule
 from memlint.semantic import SemanticModel
 

@@ -12,12 +12,13 @@ import json
 import libcst as cst
 import pytest
 
-from memlint import nodeinit, parallel
-from memlint.cache import CACHE_DIR, Cache, digest
+from memlint.engine import nodeinit
+from memlint.runner import parallel
+from memlint.runner.cache import CACHE_DIR, Cache, digest
 from memlint.config import Settings, load
-from memlint.engine import parse_module
+from memlint.engine.parse import parse_module
 from memlint.model import Diagnostic, FileResult
-from memlint.runner import lint_paths
+from memlint.runner.files import lint_paths
 from tests.helpers import FIXTURES, memlint_command, run
 
 BAD = "import pandas as pd\ndf = pd.read_csv('a.csv')\n"
@@ -187,7 +188,7 @@ def test_parse_gives_the_same_tree():
 
 
 def _with_libcst_constructors(fn):
-    """fn() with libcst's own node constructors in place of memlint.nodeinit's."""
+    """fn() with libcst's own node constructors in place of memlint.engine.nodeinit's."""
     with nodeinit.libcst_constructors():
         return fn()
 
@@ -279,7 +280,7 @@ PATTERNS = [
 def test_required_strings_of_a_pattern(pattern, expected):
     import re
 
-    from memlint.triggers import needles
+    from memlint.engine.triggers import needles
 
     got = needles(re.compile(pattern))
     if expected is None:
@@ -293,7 +294,7 @@ def test_required_strings_never_reject_a_match():
     import re
 
     from memlint import registry
-    from memlint.triggers import matches, needles
+    from memlint.engine.triggers import matches, needles
 
     texts = [s for _, s in _snippets()] + [
         "x = (1, [2])", "with open(p) as f: lines = f.readlines()", "LOSS = 1", "Loss", "a.eval()",
@@ -341,6 +342,6 @@ def test_lint_source_leaves_the_garbage_collector_as_it_found_it():
     (r"a||b", None),
 ])
 def test_top_level_alternatives_are_searched_one_by_one(pattern, pieces):
-    from memlint.triggers import _split_alternatives
+    from memlint.engine.triggers import _split_alternatives
 
     assert _split_alternatives(pattern) == pieces

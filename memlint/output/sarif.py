@@ -10,13 +10,12 @@ scanning); columns count Unicode code points, 1-based, `endColumn` exclusive.
 from __future__ import annotations
 
 import json
-import textwrap
 from pathlib import PurePath
 from typing import Dict, List, Optional, Sequence, Type
 from urllib.parse import quote
 
 from memlint import __version__, registry
-from memlint.docs import render_rule
+from memlint.docs import one_line, render_rule
 from memlint.model import ENGINE_CODES, Diagnostic
 from memlint.rule import Rule
 
@@ -31,20 +30,16 @@ ENGINE_DESCRIPTIONS = {
 }
 
 
-def _text(block: str) -> str:
-    return " ".join(textwrap.dedent(block).split())
-
-
 def rule_descriptor(rule: Type[Rule]) -> dict:
-    plain = [rule.summary, _text(rule.what), "Why: " + _text(rule.why)]
+    plain = [rule.summary, one_line(rule.what), "Why: " + one_line(rule.why)]
     if rule.limits.strip():
-        plain.append("Limits: " + _text(rule.limits))
+        plain.append("Limits: " + one_line(rule.limits))
     plain.append(f"Run `memlint rule {rule.code}` for examples.")
     return {
         "id": rule.code,
         "name": rule.name,
         "shortDescription": {"text": rule.summary},
-        "fullDescription": {"text": _text(rule.what)},
+        "fullDescription": {"text": one_line(rule.what)},
         "help": {"text": "\n\n".join(plain), "markdown": render_rule(rule)},
         "defaultConfiguration": {"level": "warning", "enabled": bool(rule.default)},
         "properties": {

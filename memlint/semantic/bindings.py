@@ -8,9 +8,11 @@ walrus targets inside expressions are not seen, which only ever makes resolution
 
 from __future__ import annotations
 
-from typing import Dict, Iterable, List, Optional, Set, Tuple
+from typing import Dict, Iterable, Iterator, List, Optional, Set, Tuple
 
 import libcst as cst
+
+from memlint.semantic.syntax import child_fields
 
 # Node types are compared exactly (`type(x) is cst.Name`) on these hot paths: `isinstance`
 # against libcst's ABC-based classes costs a Python-level ABCMeta call whenever it fails. The
@@ -42,6 +44,62 @@ def dotted(node: cst.BaseExpression) -> Optional[str]:
         parts.append(node.value)
         return ".".join(reversed(parts))
     return None
+
+
+def _reads(node: cst.CSTNode, skip: Optional[cst.CSTNode], nested_scopes: bool) -> Iterator[str]:
+    """Every dotted name read in `node` (`loss`, `self.total`), outermost first; the `attr` of
+    an attribute is not a variable, and `f().x` or `a[i].b` reads only what its value reads."""
+    todo = [node]
+    while todo:
+        n = todo.pop()
+        if n is skip:
+            continue
+        kind = type(n)
+        if kind is cst.Name or kind is cst.Attribute:
+            d = dotted(n)
+            if d is not None:
+                yield d
+                continue
+            if kind is cst.Attribute:
+                todo.append(n.value)
+                continue
+        elif not nested_scopes and kind in _NESTED_SCOPES:
+            continue
+        for field in child_fields(kind):
+            v = getattr(n, field)
+            if type(v) is tuple or type(v) is list:
+                todo.extend(x for x in v if isinstance(x, cst.CSTNode))
+            elif isinstance(v, cst.CSTNode):
+                todo.append(v)
+
+
+_NESTED_SCOPES = (cst.Lambda, cst.FunctionDef, cst.ClassDef)
+
+
+def names_read(node: cst.CSTNode, out: Optional[Set[str]] = None,
+               nested_scopes: bool = True) -> Set[str]:
+    """Every dotted name read in `node` and each of its prefixes (`self.total` gives `self`
+    and `self.total`), added to `out`. Without `nested_scopes`, the bodies of lambdas,
+    functions and classes inside `node` are not looked into."""
+    out = set() if out is None else out
+    for d in _reads(node, None, nested_scopes):
+        parts = d.split(".")
+        for i in range(1, len(parts) + 1):
+            out.add(".".join(parts[:i]))
+    return out
+
+
+def mentions(node: cst.CSTNode, names, skip: Optional[cst.CSTNode] = None) -> bool:
+    """Does `node` (minus the subtree `skip`) read a variable in `names`, or an attribute
+    path in it (`names` may hold `self.total`)?"""
+    for d in _reads(node, skip, True):
+        if d in names:
+            return True
+        parts = d.split(".")
+        for i in range(1, len(parts)):
+            if ".".join(parts[:i]) in names:
+                return True
+    return False
 
 
 def target_names(target: cst.BaseExpression) -> Iterable[str]:

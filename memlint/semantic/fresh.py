@@ -16,7 +16,7 @@ from typing import Optional, Tuple
 
 import libcst as cst
 
-from memlint.rules.helpers import is_false, is_none, is_true, keyword, positional
+from memlint.semantic.syntax import is_false, is_none, is_true, keyword, positional
 from memlint.semantic.values import Value, method_value
 
 ARRAY_KINDS = frozenset(("dataframe", "series", "ndarray", "tensor", "sparse"))

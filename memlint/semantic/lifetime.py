@@ -19,7 +19,8 @@ from typing import Dict, List, Optional, Set, Tuple
 
 import libcst as cst
 
-from memlint.rules.helpers import int_value
+from memlint.semantic.syntax import int_value
+from memlint.semantic import methods
 from memlint.semantic.bindings import dotted
 
 # --- how an object flows out of an expression -------------------------------------------------
@@ -40,10 +41,7 @@ VIEW_METHODS = frozenset(
 )
 ARRAY_KINDS = ("dataframe", "series", "ndarray", "tensor", "sparse")
 # Methods of another object that store their argument in it.
-KEEPER_METHODS = frozenset(
-    "append appendleft extend extendleft insert add put put_nowait push setdefault update "
-    "register_buffer register_parameter add_module set __setitem__ setattr".split()
-)
+KEEPER_METHODS = methods.with_effect(methods.STORES)
 KEEPER_FUNCS = frozenset(
     "builtins.setattr functools.partial functools.partialmethod threading.Thread "
     "threading.Timer multiprocessing.Process weakref.finalize atexit.register types.MethodType "
@@ -79,9 +77,9 @@ CHEAP_METHODS = frozenset(
     "index find rfind partition rpartition splitlines zfill ljust rjust center isdigit "
     "isalpha isalnum isspace discard remove insert".split()
 )
-# list methods
-GROW_METHODS = frozenset("append extend insert __iadd__".split())
-SHRINK_METHODS = frozenset("pop popleft remove clear __delitem__ __isub__ __imul__".split())
+# Methods (and operators) that make a list longer or shorter.
+GROW_METHODS = methods.with_effect(methods.GROWS)
+SHRINK_METHODS = methods.with_effect(methods.SHRINKS)
 
 
 class Flow:

@@ -23,7 +23,8 @@ from typing import Optional
 
 import libcst as cst
 
-from memlint.rules.helpers import is_false, is_none, keyword
+from memlint.semantic.syntax import is_false, is_none, keyword
+from memlint.semantic import methods
 from memlint.semantic.fresh import ARRAY_KINDS
 
 READ = "read"
@@ -33,20 +34,10 @@ ESCAPE = "escape"
 BIND = "bind"
 DELETE = "delete"
 
-# Methods that change their receiver in place (union over list, dict, set, ndarray, pandas,
-# scipy.sparse). Any method ending in a single underscore (torch's `add_`, `zero_`, ...),
-# any dunder, and any call with a non-False `inplace=` count as mutators too.
-MUTATORS = frozenset(
-    # list / dict / set
-    "append extend insert remove pop clear sort reverse update setdefault popitem add discard "
-    "intersection_update difference_update symmetric_difference_update "
-    # numpy
-    "fill resize put itemset setfield setflags partition byteswap "
-    # pandas (the ones without an inplace= keyword)
-    "set_value "
-    # scipy.sparse
-    "setdiag sort_indices sum_duplicates eliminate_zeros prune".split()
-)
+# Methods that change their receiver in place (semantic.methods). Any method ending in a single
+# underscore (torch's `add_`, `zero_`, ...), any dunder, and any call with a non-False
+# `inplace=` count as mutators too.
+MUTATORS = methods.with_effect(methods.MUTATES)
 
 # Methods of array-like objects whose result never shares memory with the receiver (a new
 # object or a scalar), so nothing done with the result can affect it.

@@ -20,7 +20,8 @@ from typing import Dict, Optional, Set
 
 import libcst as cst
 
-from memlint.rules.helpers import int_value
+from memlint.semantic.bindings import mentions
+from memlint.semantic.syntax import int_value
 
 ROW = "row"
 STRONG = "strong-row"
@@ -161,19 +162,6 @@ def loop_vars(sem, it: cst.BaseExpression, target: cst.BaseExpression) -> Option
         lv.elems.update(_names(target))
         return lv or None
     return None
-
-
-def mentions(node: cst.CSTNode, names) -> bool:
-    todo = [node]
-    while todo:
-        n = todo.pop()
-        if isinstance(n, cst.Name) and n.value in names:
-            return True
-        if isinstance(n, cst.Attribute):
-            todo.append(n.value)  # `x.attr`: attr is not a variable
-            continue
-        todo.extend(n.children)
-    return False
 
 
 def _first_is_one(call: cst.Call) -> bool:

@@ -17,7 +17,6 @@ Every answer errs towards "managed" / "unknown", so rules built on it stay silen
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 import libcst as cst
@@ -203,52 +202,6 @@ def enclosing_class(stack: List[cst.CSTNode]) -> Optional[cst.ClassDef]:
         elif type(node) is cst.ClassDef:
             return node if seen_def else None
     return None
-
-
-def names_in(node: cst.CSTNode, out: Optional[Set[str]] = None) -> Set[str]:
-    """Every dotted name (`loss`, `self.total`) and each of its prefixes read in `node`."""
-    out = set() if out is None else out
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if type(n) in (cst.Name, cst.Attribute):
-            d = dotted(n)
-            if d is not None:
-                parts = d.split(".")
-                for i in range(1, len(parts) + 1):
-                    out.add(".".join(parts[:i]))
-                continue
-        if type(n) in (cst.Lambda, cst.FunctionDef, cst.ClassDef):
-            continue
-        for field in _fields(type(n)):
-            v = getattr(n, field)
-            if isinstance(v, cst.CSTNode):
-                stack.append(v)
-            elif type(v) in (list, tuple):
-                stack.extend(x for x in v if isinstance(x, cst.CSTNode))
-    return out
-
-
-_FIELDS: Dict[type, Tuple[str, ...]] = {}
-
-
-def _fields(cls: type) -> Tuple[str, ...]:
-    """The fields of a node class that may hold expressions (not whitespace or punctuation);
-    `CSTNode.children` would compute the same by visiting, many times slower."""
-    names = _FIELDS.get(cls)
-    if names is None:
-        names = tuple(
-            f.name for f in dataclasses.fields(cls)
-            if "whitespace" not in f.name and f.name not in _PUNCTUATION
-        )
-        _FIELDS[cls] = names
-    return names
-
-
-_PUNCTUATION = frozenset(
-    "lpar rpar comma semicolon colon equal dot lbracket rbracket lbrace rbrace operator "
-    "newline star".split()
-)
 
 
 # --- gradient intent -------------------------------------------------------------------------

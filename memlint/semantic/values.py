@@ -16,7 +16,7 @@ from typing import Dict, Optional
 
 import libcst as cst
 
-from memlint.rules.helpers import int_value
+from memlint.semantic.syntax import int_value
 
 
 @dataclass(frozen=True)

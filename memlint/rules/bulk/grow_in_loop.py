@@ -7,7 +7,7 @@ from typing import Optional, Tuple
 import libcst as cst
 
 from memlint.rule import Rule
-from memlint.rules.helpers import int_value, keyword, positional
+from memlint.semantic.syntax import int_value, keyword, positional
 from memlint.semantic.bindings import dotted
 
 # Joining calls: qualified name -> keyword of the sequence argument.

@@ -7,9 +7,9 @@ from typing import Dict, List, Tuple
 import libcst as cst
 
 from memlint.rule import Rule
-from memlint.rules.helpers import keyword, positional
+from memlint.semantic.syntax import keyword, positional
 from memlint.semantic import rows as R
-from memlint.semantic.bindings import dotted
+from memlint.semantic.bindings import dotted, mentions
 
 METHODS = frozenset(
     "predict predict_proba predict_log_proba decision_function score_samples transform "
@@ -256,7 +256,7 @@ class PerRowPrediction(Rule):
             if found not in (R.BATCH1, R.STRONG):
                 continue
             receiver = func.value
-            if R.mentions(receiver, lv.names() | set(derived)):
+            if mentions(receiver, lv.names() | set(derived)):
                 return  # for m in models: m.predict(...) - one call per model, not per row
             if sem.value_of(receiver).kind in _DATA_KINDS:
                 return  # df.transform(...), a pandas/numpy method

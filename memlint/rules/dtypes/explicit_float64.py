@@ -8,7 +8,7 @@ from typing import Optional
 import libcst as cst
 
 from memlint.rule import Rule
-from memlint.rules.helpers import keyword, positional
+from memlint.semantic.syntax import keyword, positional
 from memlint.semantic.torch_context import torch_visible
 
 # numpy/pandas spellings of float64 (`np.dtype("float")` and `np.dtype("d")` are float64 too).

@@ -5,7 +5,8 @@ from __future__ import annotations
 import libcst as cst
 
 from memlint.rule import Option, Rule
-from memlint.rules.helpers import has_star_args, human_bytes, int_value, keyword, positional, shape_size
+from memlint.rules.helpers import human_bytes
+from memlint.semantic.syntax import has_star_args, int_value, keyword, positional, shape_size
 
 # numpy function -> position of its dtype parameter when passed positionally (None: it has
 # no dtype parameter, so only a different API can avoid float64).

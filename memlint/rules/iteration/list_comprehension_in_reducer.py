@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from memlint.rule import Rule
-from memlint.rules.helpers import positional
+from memlint.semantic.syntax import positional
 
 # Callables that consume an iterable once and keep none of its items as a list. `sorted`
 # builds its own list, so the comprehension's list is a second, needless one.

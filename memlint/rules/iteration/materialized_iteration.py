@@ -7,8 +7,8 @@ from typing import Set
 import libcst as cst
 
 from memlint.rule import Rule
-from memlint.rules.helpers import positional
-from memlint.semantic.bindings import dotted
+from memlint.semantic.syntax import positional
+from memlint.semantic.bindings import dotted, names_read
 
 # Lazy iterables that `list()` makes eager for no reason when the result is only iterated.
 LAZY = frozenset(
@@ -20,23 +20,6 @@ READ_ONLY = frozenset(
     "get keys values items copy count index startswith endswith format lower upper strip "
     "split join issubset issuperset isdisjoint union intersection difference".split()
 )
-
-
-def _names_in(node: cst.CSTNode, out: Set[str]) -> Set[str]:
-    """Every dotted name (`d`, `self.items`) and its prefixes read inside `node`."""
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, (cst.Name, cst.Attribute)):
-            d = dotted(n)
-            if d is not None:
-                parts = d.split(".")
-                for i in range(1, len(parts) + 1):
-                    out.add(".".join(parts[:i]))
-                if isinstance(n, cst.Name):
-                    continue
-        stack.extend(n.children)
-    return out
 
 
 class _Touches(cst.CSTVisitor):
@@ -168,7 +151,7 @@ class MaterializedIteration(Rule):
                 return
         else:
             return
-        names = _names_in(source, set())
+        names = names_read(source)
         touches = _Touches(names)
         node.body.visit(touches)
         if not touches.found:

@@ -7,7 +7,7 @@ from typing import List, Optional
 import libcst as cst
 
 from memlint.rule import Rule
-from memlint.rules.helpers import int_value, is_false, is_none, is_true, keyword, positional, shape_size
+from memlint.semantic.syntax import int_value, is_false, is_none, is_true, keyword, positional, shape_size
 from memlint.semantic.lifetime import ARRAY_KINDS, OPENERS, LifetimeHooks, is_copy_index, lingering
 from memlint.semantic.values import PANDAS_READERS
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from memlint.rule import Rule
-from memlint.rules.helpers import int_value, is_none, keyword, positional
+from memlint.semantic.syntax import int_value, is_none, keyword, positional
 from memlint.semantic.lifetime import IMPLICIT_CLASS_METHODS
 
 CACHES = {"functools.lru_cache": "lru_cache", "functools.cache": "cache"}

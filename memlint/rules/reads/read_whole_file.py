@@ -7,8 +7,8 @@ from typing import Dict, List, Optional, Set, Tuple
 import libcst as cst
 
 from memlint.rule import Rule
-from memlint.rules.helpers import has_star_args, keyword, positional
-from memlint.semantic.bindings import dotted
+from memlint.semantic.syntax import has_star_args, keyword, positional
+from memlint.semantic.bindings import dotted, mentions
 from memlint.semantic.values import FILE_OPENERS
 
 _STRIPS = ("strip", "rstrip", "lstrip")
@@ -38,18 +38,6 @@ def loop_key(stack: List[cst.CSTNode], top: int) -> cst.CSTNode:
         ):
             return node
     return stack[0]
-
-
-def _mentions(node: cst.CSTNode, name: str, skip: Optional[cst.CSTNode] = None) -> bool:
-    todo = [node]
-    while todo:
-        n = todo.pop()
-        if n is skip:
-            continue
-        if isinstance(n, cst.Name) and n.value == name:
-            return True
-        todo.extend(n.children)
-    return False
 
 
 class _Candidate:
@@ -223,7 +211,7 @@ class ReadWholeFile(Rule):
             return
         what, source, fix = found
         name = dotted(source)
-        if name and _mentions(body, name.split(".")[0], skip=it):
+        if name and mentions(body, {name.split(".")[0]}, skip=it):
             return  # the loop also reads the file object: iterating it would change that
         self.report(it, what=what, fix=fix)
 
@@ -338,7 +326,7 @@ class ReadWholeFile(Rule):
         if key is not c.key:
             return  # the list is iterated more often than it is read
         if c.binding_with is not None and id(c.binding_with) in withs:
-            if c.file_name and _mentions(loop, c.file_name, skip=uses[0].node):
+            if c.file_name and mentions(loop, {c.file_name}, skip=uses[0].node):
                 return
         elif scope in self._writes:
             return  # maybe read-then-rewrite: the file must be read before it is truncated

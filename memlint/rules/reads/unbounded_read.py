@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from memlint.rule import Rule
-from memlint.rules.helpers import has_star_args, is_false, is_none, keyword, positional
+from memlint.semantic.syntax import has_star_args, is_false, is_none, keyword, positional
 
 # reader -> the keyword arguments that bound what it loads, most useful first
 _ROW_READERS = ("chunksize", "usecols", "dtype", "nrows", "iterator")

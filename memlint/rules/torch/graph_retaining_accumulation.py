@@ -7,8 +7,9 @@ from typing import Dict, List, Optional, Set, Tuple
 import libcst as cst
 
 from memlint.rule import Rule
-from memlint.rules.helpers import keyword, positional
-from memlint.semantic.bindings import dotted, target_names
+from memlint.semantic import methods
+from memlint.semantic.syntax import keyword, positional
+from memlint.semantic.bindings import dotted, names_read, target_names
 from memlint.semantic.torch_context import (
     CallSites,
     FileFacts,
@@ -18,7 +19,6 @@ from memlint.semantic.torch_context import (
     is_backward_call,
     is_functional_loss,
     legacy_volatile,
-    names_in,
 )
 
 # What an expression holds, as far as autograd is concerned:
@@ -43,7 +43,7 @@ TORCH_NEW = frozenset(
 # DeepSpeed engines).
 BACKWARD_ENGINES = ("accelerator", "fabric", "engine", "strategy", "deepspeed")
 # Container methods after which the container holds (a reference to) their arguments.
-MUTATORS = frozenset("append extend insert update setdefault add put".split())
+STORING = methods.with_effect(methods.STORES)
 _ARITHMETIC = (cst.Add, cst.Subtract, cst.Multiply, cst.Divide, cst.Power, cst.MatrixMultiply)
 _FREE_BUILTINS = frozenset(
     "builtins.float builtins.int builtins.round builtins.len builtins.bool builtins.str".split()
@@ -300,7 +300,7 @@ class GraphRetainingAccumulation(Rule):
                     continue
                 for small in stmt.body:
                     if type(small) in (cst.Assign, cst.AnnAssign) and small.value is not None:
-                        reads = names_in(small.value)
+                        reads = names_read(small.value, nested_scopes=False)
                         targets = small.targets if type(small) is cst.Assign else [small]
                         for t in targets:
                             key = dotted(t.target)
@@ -400,18 +400,18 @@ class GraphRetainingAccumulation(Rule):
                 if any(w in owner for w in BACKWARD_ENGINES):
                     # `accelerator.backward(loss)`: the argument is what is backpropagated.
                     for arg in positional(node)[:1]:
-                        names_in(arg.value, unit.backward)
+                        names_read(arg.value, unit.backward, nested_scopes=False)
                 else:  # `loss.backward(gradient)`: the receiver is; the argument is a gradient.
-                    names_in(func.value, unit.backward)
+                    names_read(func.value, unit.backward, nested_scopes=False)
             else:  # torch.autograd.backward(tensors, ...) / torch.autograd.grad(outputs, ...)
                 first = keyword(node, "tensors") or keyword(node, "outputs")
                 first = first or next(iter(positional(node)), None)
                 if first is not None:
-                    names_in(first.value, unit.backward)
+                    names_read(first.value, unit.backward, nested_scopes=False)
             return
         if type(func) is cst.Attribute:
             method = func.attr.value
-            if method in MUTATORS:
+            if method in STORING:
                 root = _root(func.value)
                 if root is not None:
                     unit = self._unit()
@@ -496,7 +496,7 @@ def _root(expr: cst.BaseExpression) -> Optional[str]:
 def _names(nodes: List[cst.CSTNode]) -> Set[str]:
     out: Set[str] = set()
     for n in nodes:
-        names_in(n, out)
+        names_read(n, out, nested_scopes=False)
     return out
 
 

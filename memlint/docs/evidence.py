@@ -3,7 +3,7 @@
 `bench/evidence.py` runs, for every rule, a realistic program with the flagged pattern and the
 same program written as the rule suggests, and writes every measurement to
 `docs/evidence.json`. The few fields the documentation quotes are also written into this
-package, as the generated module `memlint/_evidence.py`: a module ships in every install
+package, as the generated module `memlint/docs/_evidence.py`: a module ships in every install
 (editable, wheel, zip) with no package-data configuration and no file to find at run time.
 """
 
@@ -22,7 +22,7 @@ MIB = 1024 * 1024
 def figures() -> Dict[str, dict]:
     """Rule code -> the measured figures (empty if the package carries none)."""
     try:
-        from memlint._evidence import FIGURES
+        from memlint.docs._evidence import FIGURES
     except ImportError:  # pragma: no cover - a checkout that never ran the evidence
         return {}
     return dict(FIGURES)
@@ -73,7 +73,7 @@ def sentence(code: str, link: str = "docs/evidence.md") -> Optional[str]:
 
 
 def module_source(rows: Iterable[dict]) -> str:
-    """The text of memlint/_evidence.py for the rows of docs/evidence.json."""
+    """The text of memlint/docs/_evidence.py for the rows of docs/evidence.json."""
     lines = [
         '"""Measured peak memory per rule, from docs/evidence.json.',
         "",

@@ -11,10 +11,10 @@ from memlint import __version__, registry
 from memlint.config import ConfigError, Settings, load, with_overrides
 from memlint.docs import render_rule
 from memlint.engine import lint_source
-from memlint.frontend import apply_overrides
+from memlint.frontends.host import apply_overrides
 from memlint.output import FORMATS, STRUCTURED, statistics
-from memlint.parallel import default_jobs
-from memlint.runner import Run, lint_paths
+from memlint.runner.parallel import default_jobs
+from memlint.runner.files import Run, lint_paths
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 

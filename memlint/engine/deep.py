@@ -3,7 +3,7 @@ recursion limit.
 
 libcst's native parser recurses on the C stack, and its code generation (used for the
 positions of findings), its visitors and some of memlint's own helpers recurse in Python.
-Source that `memlint.guard` lets through can still nest a few thousand levels deep (a
+Source that `memlint.engine.guard` lets through can still nest a few thousand levels deep (a
 long string concatenation, a long `elif` chain), which needs more than the calling thread
 may have: 8 MB of C stack and 1000 Python frames by default, much less in some hosts'
 worker threads. The engine runs such files here instead.

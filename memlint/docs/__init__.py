@@ -11,10 +11,10 @@ import textwrap
 from pathlib import Path
 from typing import List, Optional, Sequence, Type
 
-from memlint import evidence
+from memlint.docs import evidence
 from memlint.rule import Rule
 
-RULES_MD = Path(__file__).resolve().parent.parent / "docs" / "rules.md"
+RULES_MD = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
 REGENERATE = "python -m memlint.docs"
 
 FIX_TEXT = {
@@ -22,6 +22,16 @@ FIX_TEXT = {
     "safe": "An autofix is offered and is safe: it never changes what the program computes.",
     "unsafe": "An autofix is offered but is unsafe: review it, it may change behaviour.",
 }
+
+
+def section(block: str) -> str:
+    """A documentation field of a rule record (an indented triple-quoted string) as text."""
+    return textwrap.dedent(block).strip()
+
+
+def one_line(block: str) -> str:
+    """The same field folded into one line, for help texts that have no paragraphs."""
+    return " ".join(block.split())
 
 
 def _block(code: str) -> str:
@@ -34,19 +44,19 @@ def render_rule(rule: Type[Rule], heading: str = "#", evidence_link: str = "docs
     parts.append(f"{rule.summary}  ")
     parts.append(f"Default: **{state}** · pylint: `{rule.pylint_id}` / `{rule.name}`")
     parts.append("")
-    why = textwrap.dedent(rule.why).strip()
+    why = section(rule.why)
     measured = evidence.sentence(rule.code, evidence_link)
     if measured:
         why += "\n\n" + measured
     sections = [
-        ("What it does", textwrap.dedent(rule.what).strip()),
+        ("What it does", section(rule.what)),
         ("Why is this bad?", why),
         ("Example", _block(rule.example)),
         ("Use instead", _block(rule.use_instead)),
         ("Fix", FIX_TEXT[rule.fix]),
     ]
     if rule.limits.strip():
-        sections.append(("Known limits", textwrap.dedent(rule.limits).strip()))
+        sections.append(("Known limits", section(rule.limits)))
     if rule.options:
         lines = [
             f"- `{name}` (default `{opt.default!r}`): {opt.help}" for name, opt in rule.options.items()

@@ -37,7 +37,7 @@ MAX_BRACKETS = 200
 MAX_NESTING = 3000
 BRACKET_WEIGHT = 3
 # Below this estimate any thread's stack will do; above it the engine parses and analyses
-# in a thread of its own with room to recurse (memlint.deep).
+# in a thread of its own with room to recurse (memlint.engine.deep).
 INLINE_NESTING = 100
 
 # Every alternative starts with a literal character, so that the regular expression engine

@@ -17,7 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
-from memlint.cache import digest
+from memlint.runner.cache import digest
 from memlint.engine import lint_source
 from memlint.model import READ_ERROR, Diagnostic, FileResult
 

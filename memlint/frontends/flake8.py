@@ -16,7 +16,7 @@ from typing import Any, Iterator, List, Optional, Tuple
 
 from memlint import __version__
 from memlint.config import ConfigError
-from memlint.frontend import SELECTION_FLAGS, HostLinter, HostOptions, rule_option_flags
+from memlint.frontends.host import SELECTION_FLAGS, HostLinter, HostOptions, rule_option_flags
 
 
 class MemlintConfigError(Exception):

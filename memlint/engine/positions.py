@@ -21,6 +21,8 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 import libcst as cst
 from libcst.metadata.position_provider import PositionProvidingCodegenState
 
+from memlint.engine.traversal import IS_NODE, child_fields, node_type
+
 Position = Tuple[Tuple[int, int], Tuple[int, int]]  # ((line, column), (end_line, end_column))
 
 
@@ -172,8 +174,6 @@ def locate(
 
 def _find_stacks(module: cst.Module, wanted: set) -> Dict[int, tuple]:
     """For each node whose id is in `wanted`: the nodes from the module down to it."""
-    from memlint.engine import _IS_NODE, _child_fields, _node_type  # (the engine imports us)
-
     found: Dict[int, tuple] = {}
     stack: List[cst.CSTNode] = []
     todo: list = [module]
@@ -187,13 +187,13 @@ def _find_stacks(module: cst.Module, wanted: set) -> Dict[int, tuple]:
         if id(node) in wanted:
             found[id(node)] = tuple(stack)
         todo.append(leave)
-        for name in reversed(_child_fields(type(node))):
+        for name in reversed(child_fields(type(node))):
             value = getattr(node, name)
             kind = type(value)
             if kind is list or kind is tuple:
                 for v in reversed(value):
-                    if _IS_NODE.get(type(v)) or (type(v) not in _IS_NODE and _node_type(type(v))):
+                    if IS_NODE.get(type(v)) or (type(v) not in IS_NODE and node_type(type(v))):
                         todo.append(v)
-            elif _IS_NODE.get(kind) or (kind not in _IS_NODE and _node_type(kind)):
+            elif IS_NODE.get(kind) or (kind not in IS_NODE and node_type(kind)):
                 todo.append(value)
     return found

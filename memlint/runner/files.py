@@ -6,10 +6,10 @@ import os
 from dataclasses import dataclass, field
 from typing import Iterator, List, Set
 
-from memlint.cache import Cache, digest
+from memlint.runner.cache import Cache, digest
 from memlint.config import Settings
 from memlint.model import READ_ERROR, Diagnostic, FileResult
-from memlint.parallel import lint_files
+from memlint.runner.parallel import lint_files
 
 
 @dataclass
@@ -109,8 +109,8 @@ def lint_paths(paths: List[str], settings: Settings, jobs: int = 1, cache: bool 
     """Lint the files under `paths`; results in discovery order, whatever `jobs` is.
 
     With `cache`, files whose bytes, memlint and settings are unchanged since the last run
-    are not linted again (see memlint.cache); with `jobs` > 1, the others are linted by that
-    many processes (see memlint.parallel).
+    are not linted again (see memlint.runner.cache); with `jobs` > 1, the others are linted by that
+    many processes (see memlint.runner.parallel).
     """
     run = Run()
     rules = settings.rules()

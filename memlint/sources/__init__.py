@@ -1,0 +1,1 @@
+"""Sources: what turns a file on disk into code to lint (Python files, notebooks)."""
