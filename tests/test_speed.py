@@ -345,3 +345,10 @@ def test_top_level_alternatives_are_searched_one_by_one(pattern, pieces):
     from memlint.engine.triggers import _split_alternatives
 
     assert _split_alternatives(pattern) == pieces
+
+
+def test_the_cache_key_covers_every_module_of_memlint():
+    from memlint.runner import cache
+
+    names = {entry[0].replace("\\", "/") for entry in cache._code_fingerprint()}
+    assert {"rule.py", "engine/lint.py", "rules/reads/unbounded_read.py", "semantic/model.py"} <= names

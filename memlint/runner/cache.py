@@ -41,7 +41,7 @@ def _code_fingerprint() -> List[list]:
     The version alone does not change while memlint is developed (or patched in place);
     a rule edited in an editable install must not be served stale results.
     """
-    root = Path(__file__).resolve().parent
+    root = Path(__file__).resolve().parents[1]  # the memlint package
     out = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
