@@ -25,7 +25,10 @@ DEFAULT_EXCLUDE = (
     ".ruff_cache", ".memlint_cache", ".ipynb_checkpoints", "*.egg-info", ".eggs",
 )
 
-LIST_KEYS = ("select", "ignore", "extend-select", "exclude", "extend-exclude")
+LIST_KEYS = ("select", "ignore", "extend-select", "exclude", "extend-exclude", "include",
+             "extend-include")
+# File names a folder walk lints (ruff's `include`): Python files and notebooks.
+DEFAULT_INCLUDE = ("*.py", "*.ipynb")
 
 
 class ConfigError(Exception):
@@ -38,6 +41,7 @@ class Settings:
     ignore: List[str] = field(default_factory=list)
     extend_select: List[str] = field(default_factory=list)
     exclude: List[str] = field(default_factory=lambda: list(DEFAULT_EXCLUDE))
+    include: List[str] = field(default_factory=lambda: list(DEFAULT_INCLUDE))
     per_file_ignores: Dict[str, List[str]] = field(default_factory=dict)
     rule_options: Dict[str, dict] = field(default_factory=dict)  # code -> {option: value}
     root: Optional[Path] = None  # folder of the pyproject.toml the settings came from
@@ -85,6 +89,18 @@ class Settings:
         if whole(rel):
             return True
         return any(part(p) for p in rel.split("/"))
+
+
+    def is_included(self, name: str) -> bool:
+        """Does a folder walk lint a file of this name (an `include` pattern matches it)?"""
+        return _include_matcher(tuple(self.include))(name) is not None
+
+
+@lru_cache(maxsize=64)
+def _include_matcher(patterns: Tuple[str, ...]):
+    if not patterns:
+        return re.compile(r"(?!)").match
+    return re.compile("|".join(fnmatch.translate(p) for p in patterns)).match
 
 
 def _path_matches(rel: str, pattern: str) -> bool:
@@ -165,8 +181,12 @@ def from_table(table: dict, settings: Settings, where: str) -> Settings:
                 settings.extend_select = values
             elif key == "exclude":
                 settings.exclude = values
-            else:
+            elif key == "extend-exclude":
                 settings.exclude = list(settings.exclude) + values
+            elif key == "include":
+                settings.include = values
+            else:
+                settings.include = list(settings.include) + values
         elif key == "per-file-ignores":
             if not isinstance(value, dict):
                 raise ConfigError(f"{where}: tool.memlint.per-file-ignores must be a table")
@@ -176,7 +196,7 @@ def from_table(table: dict, settings: Settings, where: str) -> Settings:
                 settings.per_file_ignores[pattern] = codes
         elif key == "cache":
             if not isinstance(value, bool):
-                raise ConfigError(f"{where}: tool.memlint.runner.cache must be true or false")
+                raise ConfigError(f"{where}: tool.memlint.cache must be true or false")
             settings.cache = value
         elif key in by_name or registry.by_code(key) is not None:
             rule = by_name.get(key) or registry.by_code(key)

@@ -32,9 +32,12 @@ class Diagnostic:
     name: str = ""
     end_line: int = 0
     end_col: int = 0
+    # In a notebook, the cell (1-based, counting every cell) that `line` and `end_line`
+    # count within; 0 in any other file.
+    cell: int = 0
 
-    def sort_key(self) -> Tuple[str, int, int, str]:
-        return (self.path, self.line, self.col, self.code)
+    def sort_key(self) -> Tuple[str, int, int, int, str]:
+        return (self.path, self.cell, self.line, self.col, self.code)
 
 
 @dataclass

@@ -43,7 +43,7 @@ def test_json_output_schema(project):
     data = json.loads(r.stdout)
     assert data == [{
         "path": "pkg/bad.py", "line": 2, "column": 6, "end_line": 2, "end_column": 26,
-        "code": "MEM101", "name": "unbounded-read", "message": data[0]["message"],
+        "code": "MEM101", "name": "unbounded-read", "message": data[0]["message"], "cell": None,
     }]
 
 
@@ -133,8 +133,13 @@ def test_fixtures_directory_reports_every_marked_line():
     from tests.helpers import expected_findings
 
     r = memlint("check", str(FIXTURES), "--select", "ALL", "--output-format", "json")
-    got = {(d["path"].split("/")[-1], d["line"], d["code"]) for d in json.loads(r.stdout)}
+    got = {(d["path"].split("/")[-1], d["cell"], d["line"], d["code"]) for d in json.loads(r.stdout)}
     want = set()
     for path in FIXTURES.glob("*.py"):
-        want |= {(path.name, ln, code) for ln, code in expected_findings(path.read_text())}
+        want |= {(path.name, None, ln, code) for ln, code in expected_findings(path.read_text())}
+    for path in FIXTURES.glob("notebooks/*.ipynb"):
+        for number, cell in enumerate(json.loads(path.read_text())["cells"], 1):
+            if cell["cell_type"] == "code":
+                marks = expected_findings("".join(cell["source"]))
+                want |= {(path.name, number, ln, code) for ln, code in marks}
     assert got == want

@@ -198,7 +198,7 @@ def test_cli_warns_about_links_and_skips_fifos(tree, walked):
     assert "broken_link.py: broken symbolic link, skipped" in err
     assert any("link_loop.py: " in line and line.endswith(", skipped") for line in err.splitlines())
     assert "fifo.py" not in walked.stdout + err  # never opened: reading it would block
-    assert "notebook.ipynb" not in walked.stdout  # a walk takes *.py only
+    assert "notebook.ipynb" not in walked.stdout  # linted, and it has no code cell
 
 
 def test_cli_text_output_with_undecodable_file_name(tree):
@@ -224,10 +224,10 @@ def test_cli_explicit_folder_named_like_a_module(tree):
     assert r.returncode == 1 and "inner.py:2:6: MEM101" in r.stdout
 
 
-def test_cli_explicit_notebook_is_skipped_clearly(tree):
+def test_cli_explicit_notebook_without_code_cells_is_clean(tree):
+    # Its one cell has no cell_type: not a code cell, so nothing to lint and nothing to say.
     r = memlint("check", str(tree / "paths" / "notebook.ipynb"))
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "notebook.ipynb: notebooks are not supported; skipped" in r.stderr
     assert r.stdout == ""
 
 

@@ -52,7 +52,7 @@ def test_hook_manifest():
     hook = next(h for h in hooks if h["id"] == "memlint")
     assert hook["language"] == "python"
     assert hook["entry"] == "memlint check"
-    assert hook["types"] == ["python"]
+    assert hook["types_or"] == ["python", "jupyter"]
 
 
 def test_try_repo_reports_findings_and_fails(tmp_path):

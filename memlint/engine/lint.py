@@ -10,6 +10,7 @@ own findings (MEM002 names it).
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 from typing import Any, Dict, List, Optional, Sequence, Type
 
@@ -19,8 +20,9 @@ from memlint.engine.positions import locate
 from memlint.engine.suppress import Suppressions
 from memlint.engine.traversal import traverse
 from memlint.engine.triggers import matches as trigger_matches
-from memlint.model import INTERNAL_ERROR, Diagnostic, FileResult
+from memlint.model import INTERNAL_ERROR, SYNTAX_ERROR, Diagnostic, FileResult
 from memlint.rule import FileContext, Rule
+from memlint.sources import notebook
 from memlint.sources.python import decode
 from memlint.semantic import SemanticModel
 
@@ -182,3 +184,54 @@ def _check(module, source, path, ctx: FileContext, instances: List[Rule], failed
         result.diagnostics.append(
             Diagnostic(path, line, col, rule.code, message, rule.name, end_line, end_col)
         )
+
+
+def lint_file(data, path: str, rules: Sequence[Type[Rule]] = (),
+              options: Optional[Dict[str, dict]] = None, syntax_check: bool = False,
+              noqa: bool = True) -> FileResult:
+    """Lint a file's bytes as what its name says it is: a notebook (`.ipynb`) or Python."""
+    if path.endswith(".ipynb"):
+        return lint_notebook(data, path, rules, options, noqa)
+    return lint_source(data, path, rules, options, syntax_check, noqa)
+
+
+def lint_notebook(data, path: str, rules: Sequence[Type[Rule]] = (),
+                  options: Optional[Dict[str, dict]] = None, noqa: bool = True) -> FileResult:
+    """Lint a notebook's bytes: its code cells as one module, findings placed by cell.
+
+    Never raises. A file that is not a readable notebook is one MEM001; a notebook of another
+    language is skipped; a cell that is not valid Python is one MEM001 at that cell, and the
+    other cells are linted.
+    """
+    try:
+        nb = notebook.read(bytes(data) if isinstance(data, (bytes, bytearray)) else data.encode("utf-8"))
+    except notebook.NotebookSkip:
+        return FileResult(path, "skipped")
+    except notebook.NotebookError as e:
+        result = FileResult(path, "syntax-error")
+        result.diagnostics.append(Diagnostic(path, 1, 0, SYNTAX_ERROR, f"not a readable notebook: {e}",
+                                             "syntax-error"))
+        return result
+    except BaseException as e:  # memlint's own bug: say so, never crash
+        if isinstance(e, KeyboardInterrupt):
+            raise
+        result = FileResult(path, "error")
+        result.diagnostics.append(Diagnostic(path, 1, 0, INTERNAL_ERROR,
+                                             f"internal error in memlint: {describe(e)}", "internal-error"))
+        return result
+    inner = lint_source(nb.source, path, rules, options, True, noqa)
+    result = FileResult(path, inner.status)
+    for d in inner.diagnostics:
+        cell, line = nb.cell_of(d.line)
+        end_line = 0
+        if d.end_line:
+            end_cell, end_line = nb.cell_of(d.end_line)
+            if end_cell != cell:  # cannot happen for a node; keep the start's cell
+                end_line = line
+        result.diagnostics.append(dataclasses.replace(d, line=line, end_line=end_line, cell=cell))
+    for e in nb.errors:
+        result.diagnostics.append(Diagnostic(path, e.line, e.col, SYNTAX_ERROR,
+                                             f"SyntaxError: {e.message} (this cell is not linted)",
+                                             "syntax-error", e.line, e.col, cell=e.cell))
+    result.diagnostics.sort(key=Diagnostic.sort_key)
+    return result

@@ -10,7 +10,7 @@ from typing import List, Optional
 from memlint import __version__, registry
 from memlint.config import ConfigError, Settings, load, with_overrides
 from memlint.docs import render_rule
-from memlint.engine import lint_source
+from memlint.engine import lint_file
 from memlint.frontends.host import apply_overrides
 from memlint.output import FORMATS, STRUCTURED, statistics
 from memlint.runner.parallel import default_jobs
@@ -122,7 +122,7 @@ def cmd_check(args) -> int:
         data = sys.stdin.buffer.read()
         run = Run()
         if not (args.stdin_filename and settings.is_excluded(args.stdin_filename)):
-            run.results.append(lint_source(data, name, settings.rules_for(name), settings.rule_options,
+            run.results.append(lint_file(data, name, settings.rules_for(name), settings.rule_options,
                                            syntax_check=True))
     else:
         jobs = args.jobs if args.jobs is not None else default_jobs()

@@ -19,6 +19,12 @@ def _prop(text: str) -> str:
 
 def line(d: Diagnostic) -> str:
     kind = "error" if d.code in ENGINE_CODES else "warning"
+    if d.cell:
+        # A notebook's lines are not the file's (its JSON): annotate the file, name the cell.
+        title = f"{d.code} {d.name}" if d.name else d.code
+        where = f"cell {d.cell}, line {d.line}, column {d.col + 1}"
+        return (f"::{kind} file={_prop(d.path)},title={_prop(title + ' (' + where + ')')}::"
+                f"{_data(f'{d.code} {where}: {d.message}')}")
     props = [f"file={_prop(d.path)}", f"line={d.line}", f"col={d.col + 1}"]
     if d.end_line:
         # 1-based and exclusive, as the JSON format's end_column.

@@ -1,8 +1,9 @@
 """JSON output: a list of finding objects. The schema is public (README, "JSON output").
 
 Each object: path, line, column, end_line, end_column (lines and columns 1-based, as printed
-by the text format), code, name (the rule's kebab-case name) and message. New keys may be
-added; existing keys keep their meaning.
+by the text format), code, name (the rule's kebab-case name) and message, and cell: in a
+notebook the cell's number (1-based, counting every cell) within which line and column count,
+else null. New keys may be added; existing keys keep their meaning.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ def as_dict(d: Diagnostic) -> dict:
         "code": d.code,
         "name": d.name,
         "message": d.message,
+        "cell": d.cell or None,
     }
 
 

@@ -79,15 +79,21 @@ def result(d: Diagnostic, index: int) -> dict:
     region: Dict[str, int] = {"startLine": d.line, "startColumn": d.col + 1}
     if d.end_line:
         region.update(endLine=d.end_line, endColumn=d.end_col + 1)
-    return {
+    location: dict = {
+        "physicalLocation": {"artifactLocation": artifact_location(d.path), "region": region},
+    }
+    out = {
         "ruleId": d.code,
         "ruleIndex": index,
         "level": "error" if d.code in ENGINE_CODES else "warning",
         "message": {"text": d.message},
-        "locations": [{
-            "physicalLocation": {"artifactLocation": artifact_location(d.path), "region": region},
-        }],
+        "locations": [location],
     }
+    if d.cell:
+        # The notebook is the artifact; the region counts lines within the cell, named here.
+        location["logicalLocations"] = [{"name": f"cell {d.cell}", "kind": "notebookCell"}]
+        out["properties"] = {"cell": d.cell}
+    return out
 
 
 def document(diagnostics: List[Diagnostic], rules: Optional[Sequence[Type[Rule]]] = None) -> dict:

@@ -27,7 +27,7 @@ from memlint import __version__
 from memlint.model import INTERNAL_ERROR, Diagnostic, FileResult
 
 CACHE_DIR = ".memlint_cache"
-FORMAT = 1
+FORMAT = 2  # 2: a diagnostic's cell
 KEEP_CONFIGURATIONS = 8  # cache files (one per configuration) kept; older ones are removed
 
 
@@ -125,7 +125,8 @@ class Cache:
             _, status, diags = entry
             result = FileResult(path, status)
             result.diagnostics = [
-                Diagnostic(path, int(d[0]), int(d[1]), str(d[2]), str(d[3]), str(d[4]), int(d[5]), int(d[6]))
+                Diagnostic(path, int(d[0]), int(d[1]), str(d[2]), str(d[3]), str(d[4]), int(d[5]), int(d[6]),
+                           int(d[7]))
                 for d in diags
             ]
             return result
@@ -142,7 +143,8 @@ class Cache:
         self._entries[key] = [
             content_digest,
             result.status,
-            [[d.line, d.col, d.code, d.message, d.name, d.end_line, d.end_col] for d in result.diagnostics],
+            [[d.line, d.col, d.code, d.message, d.name, d.end_line, d.end_col, d.cell]
+             for d in result.diagnostics],
         ]
         self._dirty = True
 

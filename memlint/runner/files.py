@@ -44,7 +44,7 @@ class Run:
 
 
 def discover(paths: List[str], settings: Settings, run: Run) -> Iterator[str]:
-    """Yield the Python files under `paths`, in a stable order, honouring excludes.
+    """Yield the files under `paths` that `include` names (Python files and notebooks), in a stable order, honouring excludes.
 
     A path given explicitly that does not exist or cannot be read is an error (exit 2);
     what a directory walk meets (unreadable folders, broken links) is a warning.
@@ -59,9 +59,6 @@ def discover(paths: List[str], settings: Settings, run: Run) -> Iterator[str]:
             yield from _walk(p, settings, run)
         elif os.path.isfile(p):
             if settings.is_excluded(p):
-                continue
-            if p.endswith(".ipynb"):
-                run.warnings.append(f"{p}: notebooks are not supported; skipped")
                 continue
             run.requested.add(p)
             yield p
@@ -91,7 +88,7 @@ def _walk(top: str, settings: Settings, run: Run) -> Iterator[str]:
                 if entry.is_dir(follow_symlinks=False):
                     if not settings.is_excluded(full):
                         subfolders.append(full)
-                elif not entry.name.endswith(".py"):
+                elif not settings.is_included(entry.name):
                     continue
                 elif entry.is_file():  # follows a link to a file
                     if not settings.is_excluded(full):

@@ -18,7 +18,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 from memlint.runner.cache import digest
-from memlint.engine import lint_source
+from memlint.engine import lint_file
 from memlint.model import READ_ERROR, Diagnostic, FileResult
 
 # Below this many bytes of source to lint, the work is done in-process (~0.1 s of parsing,
@@ -47,8 +47,8 @@ def lint_one(path: str, settings, rules) -> Tuple[FileResult, Optional[str]]:
             Diagnostic(path, 1, 0, READ_ERROR, f"cannot read file: {e.strerror or e}", "read-error")
         )
         return result, None
-    result = lint_source(data, path, settings.rules_for(path, rules), settings.rule_options,
-                         syntax_check=True)
+    result = lint_file(data, path, settings.rules_for(path, rules), settings.rule_options,
+                       syntax_check=True)
     return result, digest(data)
 
 
