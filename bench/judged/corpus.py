@@ -320,6 +320,33 @@ def files(root: Path = SRC) -> List[str]:
     return out
 
 
+def lint(memlint: List[str] | None = None, root: Path = SRC) -> List[dict]:
+    """memlint's findings on the whole corpus, in default mode (JSON records, paths relative
+    to `root`). `memlint` is the command to run; default: this Python's `-m memlint`."""
+    cmd = list(memlint or [sys.executable, "-m", "memlint"])
+    cmd += ["check", "--output-format", "json", "--no-cache", "--exit-zero", "-q"] + files(root)
+    proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"judged: memlint failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+    return json.loads(proc.stdout)
+
+
+def memlint_version(memlint: List[str] | None = None) -> str:
+    """The linted memlint: its version and, when run from a git checkout, its commit."""
+    cmd = list(memlint or [sys.executable, "-m", "memlint"]) + ["--version"]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    version = (proc.stdout or proc.stderr).strip()
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE,
+                              capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "memlint"], cwd=HERE.parent.parent,
+                               capture_output=True, text=True).stdout.strip()
+        version += f" @ {head}{'+dirty' if dirty else ''}"
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    return version
+
+
 def summary(root: Path = SRC) -> dict:
     per: Dict[str, dict] = {}
     for rel in files(root):
