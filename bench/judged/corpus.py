@@ -337,7 +337,8 @@ def memlint_version(memlint: List[str] | None = None) -> str:
     proc = subprocess.run(cmd, capture_output=True, text=True)
     version = (proc.stdout or proc.stderr).strip()
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE,
+        # the last commit that changed memlint's own code, not this checkout's HEAD
+        head = subprocess.run(["git", "log", "-1", "--format=%h", "--", "memlint"], cwd=HERE.parent.parent,
                               capture_output=True, text=True, check=True).stdout.strip()
         dirty = subprocess.run(["git", "status", "--porcelain", "--", "memlint"], cwd=HERE.parent.parent,
                                capture_output=True, text=True).stdout.strip()

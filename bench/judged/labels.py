@@ -117,18 +117,22 @@ class Matcher:
             if key in by_text:
                 groups.setdefault(key, []).append(i)
         for key, idx in groups.items():
-            pairs = sorted((abs(findings[i]["line"] - self.labels[j].line), i, j)
+            pairs = sorted((abs(findings[i]["line"] - self.labels[j].line),
+                            abs(findings[i]["column"] - self.labels[j].col), i, j)
                            for i in idx for j in by_text[key])
-            for _, i, j in pairs:
+            for _, _, i, j in pairs:
                 if i not in out and j not in used:
                     out[i] = j
                     used.add(j)
-        by_line = {(lab.path, lab.line, lab.code): j for j, lab in enumerate(self.labels)}
+        by_line: Dict[tuple, List[int]] = {}
+        for j, lab in enumerate(self.labels):
+            by_line.setdefault((lab.path, lab.line, lab.code), []).append(j)
         for i, f in enumerate(findings):
             if i in out:
                 continue
-            j = by_line.get((f["path"], f["line"], f["code"]))
-            if j is not None and j not in used:
+            free = [j for j in by_line.get((f["path"], f["line"], f["code"]), []) if j not in used]
+            if free:  # several findings of one rule on one line: the nearest column
+                j = min(free, key=lambda j: abs(self.labels[j].col - f["column"]))
                 out[i] = j
                 used.add(j)
         return out
