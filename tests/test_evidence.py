@@ -114,7 +114,7 @@ def test_figures_ship_in_the_wheel(tmp_path):
              "-q", "-w", str(tmp_path / "dist"), str(src)], cwd=tmp_path)
     if r.returncode != 0:
         pytest.skip(f"cannot build a wheel offline here: {r.stderr[-500:]}")
-    wheel = next((tmp_path / "dist").glob("memlint-*.whl"))
+    wheel = next((tmp_path / "dist").glob("memlint_ml-*.whl"))
     with zipfile.ZipFile(wheel) as z:
         assert "memlint/docs/_evidence.py" in z.namelist()
         z.extractall(tmp_path / "site")

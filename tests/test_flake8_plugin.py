@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from memlint import registry
+from memlint import __version__, registry
 from memlint.engine import lint_source
 from tests.frontend_tools import flake8, flake8_findings, memlint_findings
 
@@ -22,7 +22,8 @@ def project(tmp_path):
 
 def test_registered_with_prefix_mem_and_version():
     r = flake8(["--version"])
-    assert "memlint: " in r.stdout
+    # flake8 names a plugin by its distribution, memlint-ml (the PyPI name memlint is taken).
+    assert f"memlint-ml: {__version__}" in r.stdout, r.stdout
 
 
 def test_reports_like_the_cli(project):
