@@ -11,6 +11,8 @@ import re
 import shlex
 from typing import List, Optional, Tuple
 
+import pytest
+
 from tests.helpers import ROOT
 
 README = ROOT / "README.md"
@@ -151,3 +153,27 @@ def test_readme_test_command_is_what_ci_runs():
     ci = ci_commands()
     for cmd in tests:
         assert cmd in ci, f"README runs `{shlex.join(cmd)}`, .ci/run does not: {ci}"
+
+
+# --- The pre-commit snippet -----------------------------------------------------------------
+
+def _section(heading: str) -> str:
+    text = README.read_text(encoding="utf-8")
+    assert f"\n{heading}\n" in text, f"README has no '{heading}' section"
+    return text.split(f"\n{heading}\n", 1)[1].split("\n#", 1)[0]
+
+
+def test_readme_precommit_snippet_matches_the_manifest():
+    yaml = pytest.importorskip("yaml", reason="PyYAML (a pre-commit dependency) is not installed")
+    manifest_ids = [h["id"] for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())]
+    section = _section("### pre-commit")
+    blocks = re.findall(r"^```yaml\n(.*?)^```$", section, re.S | re.M)
+    assert len(blocks) == 1, section
+    (repo,) = yaml.safe_load(blocks[0])["repos"]
+    assert [h["id"] for h in repo["hooks"]] == manifest_ids[:1]
+    # No release tag exists: the snippet pins a commit, a full SHA placeholder marked as such.
+    # pre-commit wants a string: an unquoted all-digit SHA would be a YAML integer.
+    assert isinstance(repo["rev"], str) and re.fullmatch(r"[0-9a-f]{40}", repo["rev"]), repo["rev"]
+    rev_line = next(line for line in blocks[0].splitlines() if line.strip().startswith("rev:"))
+    assert "REPLACE" in rev_line
+    assert f"pre-commit try-repo <path-to-clone> {manifest_ids[0]} --all-files" in section
