@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 
@@ -143,3 +144,70 @@ def test_fixtures_directory_reports_every_marked_line():
                 marks = expected_findings("".join(cell["source"]))
                 want |= {(path.name, number, ln, code) for ln, code in marks}
     assert got == want
+
+
+# --- Paths print the same in every format ---------------------------------------------------
+
+def python_m_memlint(*args, cwd):
+    return run([sys.executable, "-m", "memlint", *args], cwd=cwd)
+
+
+def _paths(fmt: str, stdout: str):
+    if fmt == "text":
+        return [line.split(":", 1)[0] for line in stdout.splitlines()]
+    if fmt == "json":
+        return [d["path"] for d in json.loads(stdout)]
+    if fmt == "sarif":
+        return [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                for r in json.loads(stdout)["runs"][0]["results"]]
+    assert fmt == "github"
+    return [line.split("file=", 1)[1].split(",", 1)[0] for line in stdout.splitlines()]
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github"])
+def test_default_path_prints_relative_without_dot_slash(tmp_path, fmt):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "x.py").write_text(BAD)
+    r = python_m_memlint("check", "--no-cache", "--output-format", fmt, cwd=tmp_path)
+    assert r.returncode == 1, r.stderr
+    assert _paths(fmt, r.stdout) == ["sub/x.py"], r.stdout
+
+
+@pytest.mark.parametrize("given", ["./sub", "sub/./x.py", "ABS/sub", "ABS/sub/x.py", "sub/../sub", "."])
+def test_paths_under_the_cwd_print_relative(tmp_path, given):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "x.py").write_text(BAD)
+    given = given.replace("ABS", str(tmp_path.resolve()))
+    r = python_m_memlint("check", "--no-cache", given, cwd=tmp_path.resolve())
+    assert _paths("text", r.stdout) == ["sub/x.py"], (given, r.stdout, r.stderr)
+
+
+def test_paths_outside_the_cwd_stay_as_given(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "x.py").write_text(BAD)
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "y.py").write_text(BAD)
+    (tmp_path / "here").mkdir()
+    absolute = str(tmp_path.resolve() / "sub")
+    r = python_m_memlint("check", "--no-cache", absolute, "../other/y.py", cwd=tmp_path / "here")
+    assert sorted(_paths("text", r.stdout)) == sorted([absolute + "/x.py", "../other/y.py"]), r.stdout
+
+
+def test_a_file_named_twice_is_linted_once(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "x.py").write_text(BAD)
+    r = python_m_memlint("check", "--no-cache", "sub", "./sub/x.py", cwd=tmp_path)
+    assert _paths("text", r.stdout) == ["sub/x.py"], r.stdout
+    assert "(1 file checked)" in r.stderr
+
+
+def test_dot_dot_after_a_link_keeps_the_path_as_given(tmp_path):
+    (tmp_path / "real" / "inner").mkdir(parents=True)
+    (tmp_path / "real" / "x.py").write_text(BAD)  # what link/../x.py really names
+    (tmp_path / "x.py").write_text(CLEAN)          # what a lexical rewrite would name
+    try:
+        (tmp_path / "link").symlink_to(tmp_path / "real" / "inner", target_is_directory=True)
+    except (OSError, NotImplementedError):
+        pytest.skip("cannot make symbolic links here")
+    r = python_m_memlint("check", "--no-cache", "link/../x.py", cwd=tmp_path)
+    assert _paths("text", r.stdout) == ["link/../x.py"], r.stdout

@@ -45,7 +45,7 @@ def test_cli_never_runs_or_imports_the_code(evil):
             cwd=str(evil), timeout=120)
     assert r.returncode == 1, r.stderr
     assert [(d["path"], d["line"], d["code"]) for d in json.loads(r.stdout)] == [
-        ("./evil.py", 5, "MEM101")]
+        ("evil.py", 5, "MEM101")]
     created = sorted(p.name for p in evil.iterdir() if p.name != ".memlint_cache")  # memlint's own
     assert created == ["evil.py", "evil_helper.py", "pandas.py"]
 

@@ -94,11 +94,16 @@ def test_sarif_with_engine_diagnostics_and_awkward_paths_validates(project):
 
 
 def test_sarif_absolute_paths_are_file_uris(project):
-    r = memlint_check([str(project / "my pkg" / "bad.py"), "--output-format", "sarif"], cwd=project)
+    # An absolute path outside the working directory stays absolute (under it, it would print
+    # relative, as every format prints it).
+    (project / "elsewhere").mkdir()
+    r = memlint_check([str(project / "my pkg" / "bad.py"), "--output-format", "sarif"],
+                      cwd=project / "elsewhere")
     doc = json.loads(r.stdout)
     validate_sarif(doc)
     loc = doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
     assert loc["uri"].startswith("file:///") and "uriBaseId" not in loc
+    assert loc["uri"].endswith("/my%20pkg/bad.py")
 
 
 def test_sarif_with_no_findings_validates(tmp_path):

@@ -14,7 +14,7 @@ from memlint.engine import lint_file
 from memlint.frontends.host import apply_overrides
 from memlint.output import FORMATS, STRUCTURED, statistics
 from memlint.runner.parallel import default_jobs
-from memlint.runner.files import Run, lint_paths
+from memlint.runner.files import Run, display_path, lint_paths
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -118,7 +118,7 @@ def cmd_check(args) -> int:
     if "-" in paths:
         if len(paths) > 1:
             raise ConfigError("'-' (standard input) cannot be combined with other paths")
-        name = args.stdin_filename or "<stdin>"
+        name = display_path(args.stdin_filename) if args.stdin_filename else "<stdin>"
         data = sys.stdin.buffer.read()
         run = Run()
         if not (args.stdin_filename and settings.is_excluded(args.stdin_filename)):

@@ -2,9 +2,9 @@
 
 A pure function of the diagnostics and the registry: every rule's record becomes a
 `reportingDescriptor` (id, name, summary, documentation as help text and markdown, default
-level), each finding a `result` pointing at its rule. Paths are written as given, relative
-paths as URIs relative to `%SRCROOT%` (run memlint from the repository root for code
-scanning); columns count Unicode code points, 1-based, `endColumn` exclusive.
+level), each finding a `result` pointing at its rule. Paths are written as the other formats
+print them (memlint.runner.files.display_path), relative paths as URIs relative to
+`%SRCROOT%` (run memlint from the repository root for code scanning); columns count Unicode code points, 1-based, `endColumn` exclusive.
 """
 
 from __future__ import annotations

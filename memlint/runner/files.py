@@ -43,16 +43,52 @@ class Run:
         self.results = kept
 
 
+def display_path(path: str) -> str:
+    """`path` as every output format prints it: relative to the working directory without a
+    leading `./` when it is under it (`./src/x.py`, `src/./x.py` and `$PWD/src/x.py` are all
+    `src/x.py`, as ruff prints them), else as given.
+
+    The shorter name must be the same file: a `..` after a symbolic link to a folder does not
+    go back where it came from, so a path whose real location the rewrite would change is
+    kept as given.
+    """
+    try:
+        cwd = os.getcwd()
+        absolute = os.path.normpath(os.path.join(cwd, path))
+        if absolute != cwd and not absolute.startswith(cwd.rstrip(os.sep) + os.sep):
+            return path
+        short = os.path.relpath(absolute, cwd)
+        if short != path and os.path.realpath(short) != os.path.realpath(path):
+            return path
+    except (OSError, ValueError):  # a cwd that is gone, a path with a NUL byte
+        return path
+    return short
+
+
+def _join(folder: str, name: str) -> str:
+    return name if folder == os.curdir else os.path.join(folder, name)
+
+
 def discover(paths: List[str], settings: Settings, run: Run) -> Iterator[str]:
     """Yield the files under `paths` that `include` names (Python files and notebooks), in a stable order, honouring excludes.
 
     A path given explicitly that does not exist or cannot be read is an error (exit 2);
-    what a directory walk meets (unreadable folders, broken links) is a warning.
+    what a directory walk meets (unreadable folders, broken links) is a warning. Paths are
+    yielded as `display_path` names them, each file once (`src src/x.py` lints x.py once).
     """
+    seen: Set[str] = set()
+    for f in _discover(paths, settings, run):
+        if f not in seen:
+            seen.add(f)
+            yield f
+
+
+def _discover(paths: List[str], settings: Settings, run: Run) -> Iterator[str]:
     for p in paths:
         if not os.path.lexists(p):
             run.errors.append(f"{p}: no such file or directory")
             continue
+        p = display_path(p)
         if os.path.isdir(p):
             if settings.is_excluded(p) and os.path.abspath(p) != os.getcwd():
                 continue
@@ -83,7 +119,7 @@ def _walk(top: str, settings: Settings, run: Run) -> Iterator[str]:
             continue
         subfolders = []
         for entry in entries:
-            full = os.path.join(folder, entry.name)
+            full = _join(folder, entry.name)
             try:
                 if entry.is_dir(follow_symlinks=False):
                     if not settings.is_excluded(full):
