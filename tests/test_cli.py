@@ -211,3 +211,53 @@ def test_dot_dot_after_a_link_keeps_the_path_as_given(tmp_path):
         pytest.skip("cannot make symbolic links here")
     r = python_m_memlint("check", "--no-cache", "link/../x.py", cwd=tmp_path)
     assert _paths("text", r.stdout) == ["link/../x.py"], r.stdout
+
+
+# --- Nothing to lint, and paths that do not exist -------------------------------------------
+
+@pytest.mark.parametrize("given", [[], ["empty"], ["./empty"]])
+def test_a_folder_with_nothing_to_lint_says_so(tmp_path, given):
+    work = tmp_path / "work"
+    (work / "empty" / "deeper").mkdir(parents=True)
+    (work / "empty" / "notes.txt").write_text("df = pd.read_csv('a')\n")
+    cwd = work / "empty" if not given else work
+    r = python_m_memlint("check", *given, cwd=cwd)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == ""
+    name = "empty" if given else "."
+    assert r.stderr == f"memlint: warning: no Python files or notebooks found under {name}\n"
+
+
+def test_an_empty_folder_next_to_files_warns_and_summarises(project):
+    (project / "empty").mkdir()
+    r = python_m_memlint("check", "pkg/clean.py", "empty", cwd=project)
+    assert r.returncode == 0, r.stderr
+    assert "memlint: warning: no Python files or notebooks found under empty\n" in r.stderr
+    assert "No findings (1 file checked)." in r.stderr
+
+
+def test_an_excluded_folder_named_says_it_is_excluded(project):
+    (project / "build").mkdir()
+    (project / "build" / "gen.py").write_text(BAD)
+    r = python_m_memlint("check", "build", cwd=project)
+    assert r.returncode == 0 and r.stdout == ""
+    assert r.stderr == "memlint: warning: build is excluded (exclude, extend-exclude): nothing linted under it\n"
+
+
+@pytest.mark.parametrize("extra", [[], ["empty"], ["pkg/clean.py"]])
+def test_a_missing_path_is_an_error_without_no_findings(project, extra):
+    (project / "empty").mkdir()
+    missing = str(project / "nonexistent")
+    r = python_m_memlint("check", missing, *extra, cwd=project)
+    assert r.returncode == 2
+    assert r.stdout == ""
+    assert f"memlint: error: {missing}: no such file or directory\n" in r.stderr
+    assert "No findings" not in r.stderr and "checked" not in r.stderr
+
+
+def test_a_missing_path_never_hides_findings_or_their_summary(project):
+    r = python_m_memlint("check", "nonexistent", "pkg", cwd=project)
+    assert r.returncode == 2
+    assert r.stdout.startswith("pkg/bad.py:2:6: MEM101")
+    assert "memlint: error: nonexistent: no such file or directory" in r.stderr
+    assert "Found 1 finding in 1 file (2 files checked)." in r.stderr

@@ -139,7 +139,9 @@ def cmd_check(args) -> int:
         print(f"memlint: warning: {w}", file=sys.stderr)
     for e in run.errors:
         print(f"memlint: error: {e}", file=sys.stderr)
-    if not args.quiet:
+    # "No findings" after an error reads as success, and "0 files checked" after "no Python
+    # files found" says it again: the error or the warning is the whole story.
+    if not args.quiet and (diagnostics or not (run.errors or (run.empty and not run.results))):
         print(summary(run), file=sys.stderr)
     if run.errors:
         return EXIT_ERROR

@@ -18,6 +18,7 @@ class Run:
     errors: List[str] = field(default_factory=list)  # requested paths that cannot be read
     warnings: List[str] = field(default_factory=list)
     requested: Set[str] = field(default_factory=set)  # files named on the command line
+    empty: List[str] = field(default_factory=list)  # folders named that held nothing to lint
 
     @property
     def diagnostics(self) -> List[Diagnostic]:
@@ -91,8 +92,16 @@ def _discover(paths: List[str], settings: Settings, run: Run) -> Iterator[str]:
         p = display_path(p)
         if os.path.isdir(p):
             if settings.is_excluded(p) and os.path.abspath(p) != os.getcwd():
+                run.warnings.append(f"{p} is excluded (exclude, extend-exclude): nothing linted under it")
+                run.empty.append(p)
                 continue
-            yield from _walk(p, settings, run)
+            errors, found = len(run.errors), 0
+            for f in _walk(p, settings, run):
+                found += 1
+                yield f
+            if not found and len(run.errors) == errors:  # (an unreadable folder is its error)
+                run.warnings.append(f"no Python files or notebooks found under {p}")
+                run.empty.append(p)
         elif os.path.isfile(p):
             if settings.is_excluded(p):
                 continue
