@@ -17,6 +17,7 @@ else:  # pragma: no cover - exercised on Python < 3.11
     import tomli as tomllib
 
 from memlint import registry
+from memlint.model import GLOBAL_OPTIONS
 from memlint.rule import Rule
 
 DEFAULT_EXCLUDE = (
@@ -194,6 +195,10 @@ def from_table(table: dict, settings: Settings, where: str) -> Settings:
                 codes = _str_list(codes, f"{where}: tool.memlint.per-file-ignores.{pattern!r}")
                 check_selectors(codes, f"{where}: tool.memlint.per-file-ignores.{pattern!r}")
                 settings.per_file_ignores[pattern] = codes
+        elif key == "report-unknown-scale":
+            if not isinstance(value, bool):
+                raise ConfigError(f"{where}: tool.memlint.report-unknown-scale must be true or false")
+            settings.rule_options[GLOBAL_OPTIONS] = {"report-unknown-scale": value}
         elif key == "cache":
             if not isinstance(value, bool):
                 raise ConfigError(f"{where}: tool.memlint.cache must be true or false")
@@ -202,7 +207,7 @@ def from_table(table: dict, settings: Settings, where: str) -> Settings:
             rule = by_name.get(key) or registry.by_code(key)
             settings.rule_options[rule.code] = check_options(rule, value, f"{where}: tool.memlint.{key}")
         else:
-            known = ", ".join(list(LIST_KEYS) + ["per-file-ignores", "cache", "<rule-name>"])
+            known = ", ".join(list(LIST_KEYS) + ["per-file-ignores", "cache", "report-unknown-scale", "<rule-name>"])
             raise ConfigError(f"{where}: unknown key tool.memlint.{key} (known: {known})")
     return settings
 

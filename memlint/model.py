@@ -8,6 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Tuple
 
+# The key, in the engine's per-rule options, of the options that apply to every rule
+# (`report-unknown-scale`).
+GLOBAL_OPTIONS = "*"
+
 # Codes the engine itself reports about a file; they are not rules and cannot be selected away.
 SYNTAX_ERROR = "MEM001"
 INTERNAL_ERROR = "MEM002"

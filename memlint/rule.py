@@ -14,6 +14,7 @@ from typing import ClassVar, Dict, List, Optional, Pattern, Tuple
 import libcst as cst
 
 from memlint.semantic import SemanticModel
+from memlint.semantic.scale import is_test_path
 
 
 class FileContext:
@@ -26,6 +27,10 @@ class FileContext:
         self.stack: List[cst.CSTNode] = semantic.stack
         # (rule, node, message, the nodes open when it was reported: they anchor its position)
         self.reports: List[Tuple["Rule", cst.CSTNode, str, tuple]] = []
+        # The scale model's policy switches (semantic/scale.py): report values of unknown
+        # size too (`report-unknown-scale`); a test module, where data is built inline.
+        self.report_unknown_scale = False
+        self.is_test = is_test_path(path)
 
     def add_report(self, rule: "Rule", node: cst.CSTNode, message: str) -> None:
         self.reports.append((rule, node, message, tuple(self.stack)))

@@ -60,3 +60,14 @@ def run(cmd, cwd=None, input=None, env=None, timeout=300) -> subprocess.Complete
     return subprocess.run(
         cmd, cwd=cwd, input=input, capture_output=True, text=True, env=env, timeout=timeout
     )
+
+
+UNKNOWN_SCALE_MARK = "# memlint-fixture: report-unknown-scale"
+
+
+def fixture_options(source: str) -> dict:
+    """A fixture that tests a pattern whatever the size says so on its first line; it is
+    linted with unknown scale reported (the scale model has its own fixture, scale.py)."""
+    if source.startswith(UNKNOWN_SCALE_MARK):
+        return {"*": {"report-unknown-scale": True}}
+    return {}

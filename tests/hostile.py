@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Dict, Set, Tuple
 
-READ = b"df = pd.read_csv('a.csv')\n"
+READ = b"df = pd.read_csv('a.csv').to_numpy()\n"
 IMPORT = b"import pandas as pd\n"
 
 
@@ -54,7 +54,7 @@ def _build() -> Dict[str, Tuple[bytes, Set[Tuple[int, str]]]]:
         IMPORT + b"\x0c\n" + READ + b"\x0cdef f():\n\x0c    return pd.read_csv('b.csv')  # noqa: MEM101\n"
         + b"g = pd.read_csv('c.csv')\n",
         {(3, "MEM101"), (6, "MEM101")})
-    f["encodings/tabs.py"] = (IMPORT + b"if True:\n\tdf = pd.read_csv('a.csv')\n\tif df:\n\t\tx = 1\n",
+    f["encodings/tabs.py"] = (IMPORT + b"if True:\n\tdf = pd.read_csv('a.csv').to_numpy()\n\tif df:\n\t\tx = 1\n",
                               {(3, "MEM101")})
     f["encodings/no_final_newline.py"] = (IMPORT + READ.rstrip(b"\n"), {(2, "MEM101")})
     f["encodings/empty.py"] = (b"", set())

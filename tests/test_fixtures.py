@@ -6,7 +6,7 @@ import pytest
 
 from memlint import registry
 from memlint.engine import lint_source
-from tests.helpers import FIXTURES, expected_findings
+from tests.helpers import FIXTURES, expected_findings, fixture_options
 
 FIXTURE_FILES = sorted(FIXTURES.glob("*.py"))
 
@@ -14,7 +14,7 @@ FIXTURE_FILES = sorted(FIXTURES.glob("*.py"))
 @pytest.mark.parametrize("path", FIXTURE_FILES, ids=[p.name for p in FIXTURE_FILES])
 def test_fixture_findings_match_marks(path):
     source = path.read_text(encoding="utf-8")
-    result = lint_source(source, str(path), registry.select_rules(["ALL"]))
+    result = lint_source(source, str(path), registry.select_rules(["ALL"]), fixture_options(source))
     assert result.status == "ok", result.diagnostics
     actual = {(d.line, d.code) for d in result.diagnostics}
     expected = expected_findings(source)

@@ -10,7 +10,7 @@ from memlint import __version__, registry
 from memlint.engine import lint_source
 from tests.frontend_tools import flake8, flake8_findings, memlint_findings
 
-BAD = "import pandas as pd\ndf = pd.read_csv('a.csv')\n"
+BAD = "import pandas as pd\ndf = pd.read_csv('a.csv')\nprint(df['a'])\n"
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def test_registered_with_prefix_mem_and_version():
 def test_reports_like_the_cli(project):
     r = flake8(["--select=MEM", "pkg"], cwd=project)
     assert r.returncode == 1
-    assert r.stdout.startswith("pkg/bad.py:2:6: MEM101 pandas.read_csv() loads the whole file")
+    assert r.stdout.startswith("pkg/bad.py:2:6: MEM101 pd.read_csv() loads every column")
     assert flake8_findings(["--select=MEM", "pkg"], cwd=project) == memlint_findings(["pkg"], cwd=project)
 
 
@@ -62,7 +62,7 @@ def test_disable_noqa_reports_what_noqa_hides(project):
 def test_noqa_on_the_reported_line_of_a_multiline_call(project):
     # The finding is on the line where the call starts; a noqa there silences it, one on the
     # closing line does not (flake8 joins only multi-line strings and backslash continuations).
-    src = "import pandas as pd\ndf = pd.read_csv(  {first}\n    'a.csv',\n)  {last}\n"
+    src = "import pandas as pd\ndf = pd.read_csv(  {first}\n    'a.csv',\n)  {last}\nprint(df['a'])\n"
     (project / "pkg" / "bad.py").write_text(src.format(first="# noqa: MEM101", last=""))
     assert flake8_findings(["--select=MEM", "pkg"], cwd=project) == []
     (project / "pkg" / "bad.py").write_text(src.format(first="", last="# noqa: MEM101"))

@@ -18,7 +18,7 @@ from tests.frontend_tools import memlint_check
 from tests.helpers import FIXTURES, ROOT
 
 SCHEMA = json.loads((ROOT / "tests" / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
-BAD = "import pandas as pd\ndf = pd.read_csv('a.csv')\n"
+BAD = "import pandas as pd\ndf = pd.read_csv('a.csv')\nprint(df['a'])\n"
 
 
 # RFC 3986 URI-reference characters, with well-formed percent escapes. jsonschema checks the
@@ -120,8 +120,7 @@ def test_github_annotations(project):
     lines = r.stdout.splitlines()
     assert lines[0] == (
         "::warning file=my pkg/bad.py,line=2,col=6,endLine=2,endColumn=26,"
-        "title=MEM101 unbounded-read::MEM101 pandas.read_csv() loads the whole file into memory; "
-        "bound it with chunksize=, usecols=, dtype=, nrows= or iterator="
+        "title=MEM101 unbounded-read::MEM101 pd.read_csv() loads every column, but only `a` of `df` is used: pass usecols=['a']"
     )
     # the column is CPython's, where it locates the error
     assert lines[1].startswith("::error file=my pkg/broken.py,line=2,col=")

@@ -17,7 +17,7 @@ import pytest
 
 from tests.helpers import ROOT, run, tool
 
-BAD = "import pandas as pd\ndf = pd.read_csv('a.csv')\n"
+BAD = "import pandas as pd\ndf = pd.read_csv('a.csv')\nprint(df['a'])\n"
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "memlint tests", "GIT_AUTHOR_EMAIL": "tests@example.invalid",
     "GIT_COMMITTER_NAME": "memlint tests", "GIT_COMMITTER_EMAIL": "tests@example.invalid",

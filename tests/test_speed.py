@@ -21,7 +21,7 @@ from memlint.model import Diagnostic, FileResult
 from memlint.runner.files import lint_paths
 from tests.helpers import FIXTURES, memlint_command, run
 
-BAD = "import pandas as pd\ndf = pd.read_csv('a.csv')\n"
+BAD = "import pandas as pd\ndf = pd.read_csv('a.csv')\nprint(df['a'])\n"
 CLEAN = "import pandas as pd\ndf = pd.read_csv('a.csv', usecols=['a'])\n"
 
 

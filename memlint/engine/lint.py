@@ -20,7 +20,7 @@ from memlint.engine.positions import locate
 from memlint.engine.suppress import Suppressions
 from memlint.engine.traversal import traverse
 from memlint.engine.triggers import matches as trigger_matches
-from memlint.model import INTERNAL_ERROR, SYNTAX_ERROR, Diagnostic, FileResult
+from memlint.model import GLOBAL_OPTIONS, INTERNAL_ERROR, SYNTAX_ERROR, Diagnostic, FileResult
 from memlint.rule import FileContext, Rule
 from memlint.sources import notebook
 from memlint.sources.python import decode
@@ -136,6 +136,7 @@ def _analyse(source, path, rules, options, result: FileResult, roomy: bool,
     needs_uses = any("uses" in r.needs for r in rules)
     semantic = SemanticModel(record_uses=needs_uses)
     ctx = FileContext(path, source, semantic)
+    ctx.report_unknown_scale = bool(options.get(GLOBAL_OPTIONS, {}).get("report-unknown-scale"))
     instances = []
     failed: Dict[Any, BaseException] = {}
     for r in rules:

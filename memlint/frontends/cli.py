@@ -9,6 +9,7 @@ from typing import List, Optional
 
 from memlint import __version__, registry
 from memlint.config import ConfigError, Settings, load, with_overrides
+from memlint.model import GLOBAL_OPTIONS
 from memlint.docs import render_rule
 from memlint.engine import lint_file
 from memlint.frontends.host import apply_overrides
@@ -56,6 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     check.add_argument("-j", "--jobs", type=_jobs, default=None, metavar="N",
                        help="lint with N processes (default: all cores; 1: in this process)")
+    check.add_argument("--report-unknown-scale", action="store_true", default=None,
+                       help="also report patterns on values of unknown size (docs/scale.md); "
+                            "by default only data-sized or known-large values are reported")
     check.add_argument("--no-cache", action="store_true",
                        help="do not read or write the results cache (.memlint_cache/)")
     check.add_argument("-q", "--quiet", action="store_true", help="do not print the summary line")
@@ -109,6 +113,10 @@ def settings_from_args(args, paths: List[str]) -> Settings:
         settings = with_overrides(settings, exclude=args.exclude)
     if args.extend_exclude:
         settings.exclude = list(settings.exclude) + args.extend_exclude
+    if getattr(args, "report_unknown_scale", None):
+        options = {code: dict(v) for code, v in settings.rule_options.items()}
+        options.setdefault(GLOBAL_OPTIONS, {})["report-unknown-scale"] = True
+        settings = with_overrides(settings, rule_options=options)
     return settings
 
 

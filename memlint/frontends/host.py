@@ -18,8 +18,21 @@ from typing import Dict, List, Optional, Sequence, Tuple, Type
 from memlint import registry
 from memlint.config import ConfigError, Settings, check_options, check_selectors, find_pyproject, load
 from memlint.engine import lint_source
-from memlint.model import ENGINE_CODES, INTERNAL_ERROR, Diagnostic
-from memlint.rule import Rule
+from memlint.model import ENGINE_CODES, GLOBAL_OPTIONS, INTERNAL_ERROR, Diagnostic
+from memlint.rule import Option, Rule
+
+
+class GlobalOptions:
+    """The options that apply to every rule, offered on a host's side as `memlint-<option>`
+    (they are top-level keys of `[tool.memlint]`)."""
+
+    code = GLOBAL_OPTIONS
+    name = ""
+    options = {
+        "report-unknown-scale": Option(
+            False, "also report patterns on values of unknown size (the scale model: "
+                   "docs/scale.md); by default only data-sized or known-large values are reported"),
+    }
 
 # (flag without the "memlint-" prefix, help): the selection flags every host offers.
 SELECTION_FLAGS: Tuple[Tuple[str, str], ...] = (
@@ -65,6 +78,8 @@ class RuleOptionFlag:
 
     @property
     def flag(self) -> str:
+        if self.rule is GlobalOptions:
+            return f"memlint-{self.key}"
         return f"memlint-{self.rule.name}-{self.key}"
 
     @property
@@ -86,6 +101,9 @@ class RuleOptionFlag:
 
     @property
     def help(self) -> str:
+        if self.rule is GlobalOptions:
+            return (f"{self.rule.options[self.key].help}; overrides [tool.memlint] {self.key} "
+                    f"(memlint's default: {self.default!r})")
         return (f"{self.rule.code} {self.rule.name}: {self.rule.options[self.key].help}; "
                 f"overrides [tool.memlint.{self.rule.name}] {self.key} (memlint's default: "
                 f"{self.default!r})")
@@ -119,7 +137,8 @@ class RuleOptionFlag:
 
 
 def rule_option_flags() -> List[RuleOptionFlag]:
-    return [RuleOptionFlag(r, key) for r in registry.all_rules() for key in r.options]
+    return [RuleOptionFlag(GlobalOptions, key) for key in GlobalOptions.options] + [
+        RuleOptionFlag(r, key) for r in registry.all_rules() for key in r.options]
 
 
 @dataclass
@@ -158,6 +177,8 @@ class HostOptions:
             value = opt.convert(raw)
             out.rule_options.setdefault(opt.rule.code, {})[opt.key] = value
         for code, values in out.rule_options.items():
+            if code == GLOBAL_OPTIONS:
+                continue
             rule = registry.by_code(code)
             check_options(rule, values, f"--memlint-{rule.name}")
         return out

@@ -13,6 +13,7 @@ from typing import Dict, List, Optional, Tuple
 import libcst as cst
 
 from memlint.semantic import bindings as B
+from memlint.semantic import scale as S
 from memlint.semantic import sklearn as SK
 from memlint.semantic.values import ENTER_RETURNS_SELF, UNKNOWN, Value, call_value, method_value
 
@@ -217,7 +218,15 @@ class SemanticModel:
         b = B.ScopeBindings()
         for n in B.comprehension_targets(node):
             b.bind(n)
-        self._push("comprehension", node, b)
+        scope = self._push("comprehension", node, b)
+        for_in = node.for_in
+        while for_in is not None:  # `x` in `[f(x) for x in X]` is a row of X
+            sc = S.of(self, for_in.iter)
+            if sc.level != S.UNKNOWN:
+                sc = sc if sc.data else S.SMALL_SCALE
+                for n in B.target_names(for_in.target):
+                    scope.values[n] = _with_scale(UNKNOWN, sc)
+            for_in = for_in.inner_for_in
 
     visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _visit_comp
 
@@ -253,15 +262,41 @@ class SemanticModel:
         ):  # X, y = load_svmlight_file(p); X_tr, X_te = train_test_split(X)
             parts = SK.unpacked_values(self.qualified_name(node.value.func), node.value,
                                        self.value_of, len(target.elements))
+        sc = S.of(self, node.value)
+        if sc.data and sc.why.startswith("comes from") and len(node.targets) == 1 and type(
+                target) is cst.Name:
+            sc = S.Scale(S.DATA, sc.count, f"`{target.value}` {sc.why}")  # X = pd.read_csv(p)
+        if sc.level != S.UNKNOWN:
+            value = _with_scale(value, sc)
         for t in node.targets:
             self._set(t.target, value)
         for el, part in zip(target.elements if parts else (), parts or ()):
             if type(el) is cst.Element and type(el.value) is cst.Name:
-                self._set(el.value, part)
+                self._set(el.value, part if sc.level == S.UNKNOWN else _with_scale(part, sc))
+        if not parts:
+            for t in node.targets:
+                if type(t.target) in (cst.Tuple, cst.List):
+                    self._set_unpacked(t.target, node.value, sc)
+
+    def _set_unpacked(self, target, value_node, sc) -> None:
+        """`n, d = X.shape`, `a, b = 3, 4`: each name gets its part's scale (the whole's when
+        the whole is data-sized)."""
+        elements = target.elements
+        pairs = None
+        if type(value_node) in (cst.Tuple, cst.List) and len(value_node.elements) == len(elements):
+            pairs = [S.of(self, el.value) if type(el) is cst.Element else S.UNKNOWN_SCALE
+                     for el in value_node.elements]
+        for i, el in enumerate(elements):
+            if type(el) is not cst.Element or type(el.value) is not cst.Name:
+                continue
+            part = pairs[i] if pairs is not None else (sc if sc.data else S.UNKNOWN_SCALE)
+            if part.level != S.UNKNOWN:
+                self._set(el.value, _with_scale(UNKNOWN, part))
 
     def leave_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
-            self._set(node.target, self.value_of(node.value))
+            value, sc = self.value_of(node.value), S.of(self, node.value)
+            self._set(node.target, value if sc.level == S.UNKNOWN else _with_scale(value, sc))
 
     def leave_AugAssign(self, node: cst.AugAssign) -> None:
         if type(node.target) is cst.Name:
@@ -273,7 +308,16 @@ class SemanticModel:
         if type(node) in (cst.For, cst.While):
             self.loop_depth += 1
             if type(node) is cst.For:
-                self._set(node.target, UNKNOWN)
+                # the loop variable over data is data-sized (a row, a batch), else unknown
+                # and over something small (a literal, range(k)) small
+                sc = S.of(self, node.iter)
+                if sc.small:
+                    sc = S.SMALL_SCALE
+                if sc.level == S.UNKNOWN:
+                    self._set(node.target, UNKNOWN)
+                else:
+                    for n in B.target_names(node.target):
+                        (self.lookup(n) or self.scope).values[n] = _with_scale(UNKNOWN, sc)
 
     def _branch_leave(self, node) -> None:
         before = self.scope._snapshots.pop()
@@ -292,7 +336,9 @@ class SemanticModel:
     def visit_WithItem(self, node: cst.WithItem) -> None:
         if node.asname is not None:
             value = self.value_of(node.item)  # `with open(p) as f`: f is the file object
-            self._set(node.asname.name, value if value.kind in ENTER_RETURNS_SELF else UNKNOWN)
+            value = value if value.kind in ENTER_RETURNS_SELF else UNKNOWN
+            sc = S.of(self, node.item)
+            self._set(node.asname.name, _with_scale(value, sc) if sc.data else value)
 
     def visit_Del(self, node: cst.Del) -> None:
         for n in B.target_names(node.target):
@@ -335,6 +381,10 @@ class SemanticModel:
             if stack[i] is scope.node:
                 return tuple(stack[i:-1])
         return tuple(stack[:-1])
+
+
+def _with_scale(value: Value, sc) -> Value:
+    return Value(value.kind, value.fresh, value.large, value.origin, sc)
 
 
 _LITERAL_KINDS = {

@@ -256,6 +256,12 @@ def is_backward_call(semantic, call: cst.Call) -> bool:
     return semantic.qualified_name(func) in ("torch.autograd.backward", "torch.autograd.grad")
 
 
+def switched_off(facts, defs) -> bool:
+    """Are grads switched off for code inside the functions `defs` (outermost first) by a
+    `torch.set_grad_enabled(False)` statement of the file or of one of those functions?"""
+    return facts.grads_off or any(d in facts.grads_off_defs for d in defs)
+
+
 def global_grad_switch(semantic, call: cst.Call) -> bool:
     """`torch.set_grad_enabled(False)` called as a statement: grads are off from then on."""
     qn = semantic.qualified_name(call.func) or dotted(call.func) or ""
@@ -337,7 +343,10 @@ class FileFacts:
         self.functions: Set[str] = set()
         self.global_losses: Set[str] = set()  # module-level names bound to a loss criterion
         self.global_constructed: Dict[str, str] = {}  # module-level name -> local class it instantiates
+        # `torch.set_grad_enabled(False)` as a statement: outside any function it governs
+        # the file (grads_off); inside a function, that function only (grads_off_defs)
         self.grads_off = False
+        self.grads_off_defs: Set[cst.FunctionDef] = set()
         self._global_values: Dict[str, List[cst.BaseExpression]] = {}
         bases: Dict[str, List[cst.BaseExpression]] = {}
         for stmt, owners in statements(module.body):
@@ -364,7 +373,11 @@ class FileFacts:
     def _scan_small(self, small, owners) -> None:
         if type(small) is cst.Expr and type(small.value) is cst.Call:
             if global_grad_switch(self.semantic, small.value):
-                self.grads_off = True
+                defs = [o for o in owners if type(o) is cst.FunctionDef]
+                if defs:
+                    self.grads_off_defs.add(defs[-1])
+                else:
+                    self.grads_off = True
         if not type(small) is cst.Assign:
             return
         value = small.value

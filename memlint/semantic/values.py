@@ -25,6 +25,7 @@ class Value:
     fresh: bool = False
     large: bool = False
     origin: str = ""  # the qualified call or method it came from, for messages
+    scale: Optional[object] = None  # its semantic.scale.Scale when known (None: unknown)
 
     @property
     def known(self) -> bool:
@@ -72,6 +73,8 @@ _EXACT: Dict[str, Value] = {
     "pickle.load": Value("object", True, True, "pickle.load"),
     "pickle.loads": Value("object", True, True, "pickle.loads"),
     "joblib.load": Value("object", True, True, "joblib.load"),
+    "io.StringIO": Value("buffer", True, False, "io.StringIO"),
+    "io.BytesIO": Value("buffer", True, False, "io.BytesIO"),
     "copy.copy": Value("object", True, False, "copy.copy"),
     "copy.deepcopy": Value("object", True, False, "copy.deepcopy"),
     "builtins.list": Value("list", True, False, "list"),

@@ -8,7 +8,9 @@ import libcst as cst
 
 from memlint.rule import Rule
 from memlint.semantic.syntax import int_value, keyword, positional
-from memlint.semantic.bindings import dotted
+from memlint.semantic import scale as S
+from memlint.semantic.bindings import dotted, mentions, target_names
+from memlint.semantic.syntax import child_fields
 
 # Joining calls: qualified name -> keyword of the sequence argument.
 JOINERS = {
@@ -143,7 +145,7 @@ class GrowInLoop(Rule):
         calls = [value.body, value.orelse] if type(value) is cst.IfExp else [value]
         for call in calls:
             found = self._grows(call, target) if type(call) is cst.Call else None
-            if found is not None and self._in_long_loop():
+            if found is not None and self._in_long_loop() and self._accumulates(node, target):
                 func, fix = found
                 self.report(call, func=func, name=target,
                             fix=f"append the parts to a list and call {fix} once after the loop")
@@ -193,8 +195,33 @@ class GrowInLoop(Rule):
                 return True  # a short loop nested in a long one still repeats: keep looking
         return False
 
+    def _accumulates(self, stmt: cst.Assign, target: str) -> bool:
+        """Does the accumulator carry over from one iteration of its innermost loop to the
+        next, with nothing but its own growth reading it? Not when it is the loop variable
+        (rebound every iteration), when the loop body rebuilds it from scratch before
+        growing it, or when the body reads it otherwise (`seq = torch.cat([seq, tok])` with
+        `model(seq)`: the next step needs the whole, so collecting parts would break it)."""
+        stack = self.ctx.stack
+        loop = None
+        for i in range(len(stack) - 2, -1, -1):
+            if type(stack[i]) in (cst.For, cst.While) and stack[i + 1] is stack[i].body:
+                loop = stack[i]
+                break
+        if loop is None:
+            return True
+        if type(loop) is cst.For and target in set(target_names(loop.target)):
+            return False
+        for small in loop.body.body:
+            if _resets(small, target, stmt):
+                return False
+        return not _read_elsewhere(loop.body, target, stmt)
+
     def _few(self, it: cst.BaseExpression) -> bool:
-        """A literal collection, or range() of constants with a small trip count."""
+        """A literal collection, range() of constants with a small trip count, or an
+        iterable the scale model knows to be small (`range(n_classes)`, `df.columns`)."""
+        sc = S.of(self.ctx.semantic, it)
+        if sc.small and (sc.count is None or sc.count <= SMALL_TRIP_COUNT):
+            return True
         if type(it) in (cst.List, cst.Tuple, cst.Set):
             return not any(type(el) is cst.StarredElement for el in it.elements)
         if type(it) is cst.Call and self.ctx.semantic.is_builtin(it.func, "range"):
@@ -206,6 +233,53 @@ class GrowInLoop(Rule):
                 return False
             return len(range(*values)) <= SMALL_TRIP_COUNT
         return False
+
+
+def _resets(stmt, target: str, growth) -> bool:
+    """Is `stmt` (a statement directly in the loop body) an unconditional rebinding of the
+    accumulator to something that does not contain it (`colors = np.array([])`)?"""
+    if type(stmt) is not cst.SimpleStatementLine:
+        return False
+    for small in stmt.body:
+        if small is growth or type(small) is not cst.Assign:
+            continue
+        if any(dotted(t.target) == target for t in small.targets) and not mentions(
+                small.value, {target}):
+            return True
+    return False
+
+
+# Reads of the accumulator that look at its bookkeeping, not its contents.
+_METADATA = frozenset("shape size ndim dtype device".split())
+
+
+def _read_elsewhere(body: cst.CSTNode, target: str, growth: cst.CSTNode) -> bool:
+    """Does `body`, outside the growth statement, read the accumulator's contents? A test
+    against None, `len(acc)`, `acc.shape` and rebinding it do not count."""
+    todo = [(body, None, None)]
+    while todo:
+        node, parent, grand = todo.pop()
+        if node is growth:
+            continue
+        kind = type(node)
+        if kind in (cst.Name, cst.Attribute) and dotted(node) == target:
+            if type(parent) is cst.AssignTarget:
+                continue
+            if type(parent) is cst.Comparison or type(parent) is cst.ComparisonTarget:
+                continue  # `acc is None`
+            if type(parent) is cst.Attribute and parent.value is node and parent.attr.value in _METADATA:
+                continue
+            if type(parent) is cst.Arg and type(grand) is cst.Call and type(grand.func) is cst.Name \
+                    and grand.func.value == "len":
+                continue
+            return True
+        for field in child_fields(kind):
+            v = getattr(node, field)
+            if type(v) is tuple or type(v) is list:
+                todo.extend((x, node, parent) for x in v if isinstance(x, cst.CSTNode))
+            elif isinstance(v, cst.CSTNode):
+                todo.append((v, node, parent))
+    return False
 
 
 def _short(qualified: str) -> str:

@@ -106,7 +106,18 @@ class SparseToDense(Rule):
         "import scipy.sparse as sp\nI = sp.eye(64).toarray()\nR = sp.random(30, 40, density=0.1)\n"
         "print(R.todense(), sp.csr_matrix([[1, 0], [0, 2]]).toarray())\n",
     )
+    needs = frozenset({"uses"})
     triggers = r"\bto(?:array|dense)\b|OneHotEncoder|DictVectorizer|KBinsDiscretizer"
+
+    def __init__(self, ctx, settings=None):
+        super().__init__(ctx, settings)
+        self._pending = []
+
+    def leave_Module(self, node: cst.Module) -> None:
+        for call, name, owner, report in self._pending:
+            if not _used_after(owner.uses.get(name, ()), call):
+                self.report(call, **report)
+        self._pending = []
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
@@ -119,10 +130,18 @@ class SparseToDense(Rule):
             if value.kind != "sparse" or not value.large or value.origin == "subscript":
                 return
             source = cst.Module([]).code_for_node(receiver)
-            what = f"{source if len(source) <= 40 else '...'}.{func.attr.value}()"
-            self.report(node, what=what, origin=_origin(value.origin),
-                        fix="keep it sparse (most scikit-learn estimators accept it) "
-                            "or densify one batch of rows at a time")
+            what = (f"{source}.{func.attr.value}()" if len(source) <= 40 and "\n" not in source
+                    else f"this .{func.attr.value}()")
+            report = dict(what=what, origin=_origin(value.origin),
+                          fix="keep it sparse (most scikit-learn estimators accept it) "
+                              "or densify one batch of rows at a time")
+            if type(receiver) is cst.Name:
+                # decided at the end: if the sparse matrix is used again, both forms are
+                # needed and "keep it sparse" would not do
+                owner = sem.lookup(receiver.value) or sem.scope
+                self._pending.append((node, receiver.value, owner, report))
+                return
+            self.report(node, **report)
             return
         if self.option("dense-encoders"):
             qn = sem.qualified_name(func)
@@ -132,6 +151,23 @@ class SparseToDense(Rule):
                 self.report(node, message=f"{short}({request}) builds a dense one-hot matrix that "
                             "stores every zero; keep the default sparse output unless the "
                             "categories are few")
+
+
+def _used_after(uses, call) -> bool:
+    """Is the sparse matrix read again after the statement that densifies it (before it is
+    rebound)?"""
+    seen = False
+    for use in uses:
+        inside = any(p is call for p in use.parents)
+        if inside:
+            seen = True
+            continue
+        if not seen:
+            continue
+        if use.kind in ("store", "del"):
+            return False
+        return True
+    return False
 
 
 def _origin(origin: str) -> str:

@@ -6,7 +6,9 @@ import libcst as cst
 
 from memlint.rule import Option, Rule
 from memlint.rules.helpers import human_bytes
-from memlint.semantic.syntax import has_star_args, int_value, keyword, positional, shape_size
+from memlint.semantic import scale as S
+from memlint.semantic.scale import Scale, reportable
+from memlint.semantic.syntax import has_star_args, keyword, positional
 
 # numpy function -> position of its dtype parameter when passed positionally (None: it has
 # no dtype parameter, so only a different API can avoid float64).
@@ -31,7 +33,31 @@ DTYPE_POSITION = {
     "numpy.random.normal": None,
     "numpy.random.uniform": None,
 }
-NO_DTYPE_HINT = "use numpy.random.default_rng() and pass dtype=np.float32 to its random()/standard_normal()"
+# The legacy random functions have no dtype: what would make float32 directly. A Generator
+# draws other numbers than the legacy seeded stream, so the hint says so.
+_RNG_NOTE = " (a Generator draws other numbers than the legacy seed)"
+RANDOM_HINTS = {
+    "rand": "for float32, draw with rng.random(size, dtype=np.float32)" + _RNG_NOTE,
+    "random": "for float32, draw with rng.random(size, dtype=np.float32)" + _RNG_NOTE,
+    "random_sample": "for float32, draw with rng.random(size, dtype=np.float32)" + _RNG_NOTE,
+    "ranf": "for float32, draw with rng.random(size, dtype=np.float32)" + _RNG_NOTE,
+    "sample": "for float32, draw with rng.random(size, dtype=np.float32)" + _RNG_NOTE,
+    "randn": "for float32, draw with rng.standard_normal(size, dtype=np.float32)" + _RNG_NOTE,
+    "standard_normal": "for float32, draw with rng.standard_normal(size, dtype=np.float32)" + _RNG_NOTE,
+    "normal": "for float32, draw loc + scale * rng.standard_normal(size, dtype=np.float32)" + _RNG_NOTE,
+    "uniform": "for float32, draw low + (high - low) * rng.random(size, dtype=np.float32)" + _RNG_NOTE,
+}
+# Methods that cast the array (its float64 lives only for the statement) or only reshape it.
+CASTS = frozenset("astype tolist item view".split())
+SHAPE_ONLY = frozenset("reshape T ravel flatten squeeze transpose".split())
+# numpy functions that combine their array arguments into a new array of the promoted dtype:
+# a float64 operand among float64 data changes nothing.
+COMBINERS = frozenset(
+    "numpy.concatenate numpy.column_stack numpy.hstack numpy.vstack numpy.row_stack "
+    "numpy.dstack numpy.stack numpy.kron numpy.outer numpy.dot numpy.matmul numpy.where "
+    "numpy.append numpy.add numpy.multiply numpy.subtract numpy.divide numpy.maximum "
+    "numpy.minimum numpy.block numpy.tensordot numpy.einsum numpy.inner numpy.cross".split()
+)
 
 
 class ImplicitFloat64(Rule):
@@ -55,13 +81,17 @@ class ImplicitFloat64(Rule):
     """
     example = """
         import numpy as np
+        import pandas as pd
 
-        features = np.zeros((n_samples, 512))
+        X = pd.read_parquet("train.parquet")
+        features = np.zeros((len(X), 512))
     """
     use_instead = """
         import numpy as np
+        import pandas as pd
 
-        features = np.zeros((n_samples, 512), dtype=np.float32)
+        X = pd.read_parquet("train.parquet")
+        features = np.zeros((len(X), 512), dtype=np.float32)
     """
     limits = """
         Allocations whose constant shape is smaller than the `min-bytes` option are not
@@ -71,12 +101,12 @@ class ImplicitFloat64(Rule):
         parameter; the message points to the Generator API, which has one.
     """
     options = {
-        "min-bytes": Option(1_000_000, "constant-shape allocations below this many bytes are not flagged"),
+        "min-bytes": Option(16_000_000, "allocations of a known size below this many bytes are not flagged"),
     }
     invalid = (
         "import numpy as np\nbuf = np.empty((4096, 4096))\n",
-        "from numpy import ones\nw = ones(n)\n",
-        "import numpy as np\nx = np.random.randn(n, 128)\n",
+        "from numpy import ones\nimport pandas as pd\nX = pd.read_csv(p)\nw = ones(len(X))\n",
+        "import numpy as np\nimport torch\nX = torch.load('x.pt')\nnoise = np.random.randn(X.shape[0], 128)\n",
         "import numpy\ngrid = numpy.full((2048, 2048), 0.5)\n",
         "import numpy as np\ndata = np.loadtxt('points.txt')\n",
     )
@@ -88,6 +118,12 @@ class ImplicitFloat64(Rule):
         "import torch\nt = torch.zeros(4096, 4096)\n",
         "import numpy as np\nz = np.zeros_like(x)\n",
         "import numpy as np\nx = np.zeros(n, **kw)\n",
+        "import numpy as np\nx = np.zeros(n)\n",
+        "import numpy as np\nd = 13\nm = np.zeros((d, d))\n",
+        "import numpy as np\nimport pandas as pd\nX = pd.read_csv(p)\nidx = np.linspace(0, 1, len(X)).astype(int)\n",
+        "import numpy as np\nimport pandas as pd\nX = pd.read_csv(p)\nempty = np.empty((0, len(X)))\n",
+        "import numpy as np\nimport pandas as pd\nX = pd.read_csv(p).to_numpy()\n"
+        "A = np.column_stack([np.ones(len(X)), X])\ny = X + np.random.randn(len(X), 1)\n",
     )
     triggers = r"\bnumpy\b"
 
@@ -107,48 +143,106 @@ class ImplicitFloat64(Rule):
             fill = kw.value if kw is not None else fill
             if not isinstance(fill, cst.Float):
                 return
-        count = self._element_count(qn, node, args)
-        size = ""
-        if count is not None:
-            nbytes = count * 8
-            if nbytes < self.option("min-bytes"):
-                return
+        if self._float64_anyway(node):
+            return
+        sc = self._size(qn, node, args)
+        threshold = max(1, self.option("min-bytes") // 8)
+        if not reportable(sc, self.ctx, threshold):
+            return
+        if sc.small or (sc.count is not None and sc.count >= threshold and not sc.data):
+            nbytes = sc.count * 8
             size = f" and allocates {human_bytes(nbytes)} (float32: {human_bytes(nbytes // 2)})"
-        hint = NO_DTYPE_HINT if dtype_pos is None else "pass dtype=np.float32 if that precision is enough"
+        elif sc.data:
+            size = f" on a data-sized shape ({sc.why})"
+        else:
+            size = " (its size is not known)"
+        func = qn.rpartition(".")[2]
+        hint = RANDOM_HINTS.get(func) if dtype_pos is None else None
+        hint = hint or "pass dtype=np.float32 if that precision is enough"
         self.report(node, func=qn.replace("numpy.", "np.", 1), size=size, hint=hint)
 
-    @staticmethod
-    def _element_count(qn: str, node: cst.Call, args):
+    def _float64_anyway(self, node: cst.Call) -> bool:
+        """Is the array cast straight away (`.astype(int)`), or mixed at once with other data
+        (`x + np.random.randn(n)`, `np.column_stack([np.ones(n), x])`, `img += noise`,
+        `a[idx] = np.zeros(k)`), so that its own dtype decides nothing that lasts?"""
+        stack = self.ctx.stack
+        model = self.ctx.semantic
+        child: cst.CSTNode = node
+        i = len(stack) - 2
+        while i >= 0:
+            parent = stack[i]
+            t = type(parent)
+            if t is cst.Attribute and parent.value is child:
+                attr = parent.attr.value
+                call = stack[i - 1] if i >= 1 and type(stack[i - 1]) is cst.Call else None
+                if attr in CASTS:
+                    return True
+                if attr in SHAPE_ONLY:
+                    child = call if call is not None and call.func is parent else parent
+                    i -= 2 if child is call else 1
+                    continue
+                return False
+            if t is cst.BinaryOperation:
+                other = parent.right if parent.left is child else parent.left
+                if not _is_scalar(model, other):
+                    return True
+                child, i = parent, i - 1
+                continue
+            if t is cst.UnaryOperation:
+                child, i = parent, i - 1
+                continue
+            if t in (cst.Element, cst.List, cst.Tuple):
+                child, i = parent, i - 1
+                continue
+            if t is cst.Arg:
+                call = stack[i - 1] if i >= 1 else None
+                if type(call) is cst.Call and model.qualified_name(call.func) in COMBINERS:
+                    return True
+                return False
+            if t is cst.AugAssign:
+                return True
+            if t is cst.Assign:
+                return all(type(tg.target) is cst.Subscript for tg in parent.targets)
+            return False
+        return False
+
+    def _size(self, qn: str, node: cst.Call, args) -> Scale:
+        """The scale of the array the call makes (semantic/scale.py)."""
+        model = self.ctx.semantic
         func = qn.rpartition(".")[2]
+        if func in ("loadtxt", "genfromtxt"):
+            return S.data(f"read from a file by `np.{func}`")
         if func in ("zeros", "ones", "empty", "full"):
             shape = args[0].value if args else (keyword(node, "shape").value if keyword(node, "shape") else None)
-            return shape_size(shape) if shape is not None else None
-        if func == "identity" and args:
-            n = int_value(args[0].value)
-            return n * n if n is not None else None
-        if func == "eye" and args:
-            n = int_value(args[0].value)
-            m = int_value(args[1].value) if len(args) > 1 else n
-            if keyword(node, "M") is not None:
-                m = int_value(keyword(node, "M").value)
-            return n * m if n is not None and m is not None else None
+            return S.shape(model, shape) if shape is not None else S.UNKNOWN_SCALE
+        if func in ("identity", "eye"):
+            if not args:
+                return S.UNKNOWN_SCALE
+            n = args[0].value
+            m = args[1].value if len(args) > 1 else (keyword(node, "M").value if keyword(node, "M") else n)
+            return S.shape(model, cst.Tuple([cst.Element(n), cst.Element(m)]))
         if func in ("linspace", "logspace"):
             num = args[2].value if len(args) > 2 else (keyword(node, "num").value if keyword(node, "num") else None)
-            return 50 if num is None else int_value(num)
+            return S.known(50) if num is None else S.of(model, num)
         if func in ("rand", "randn"):
-            total = 1
-            for a in args:
-                v = int_value(a.value)
-                if v is None:
-                    return None
-                total *= v
-            return total
-        if func in ("random", "random_sample", "ranf", "sample", "standard_normal", "normal", "uniform"):
-            size_pos = 2 if func in ("normal", "uniform") else 0
-            size = keyword(node, "size")
-            if size is None and len(args) > size_pos:
-                size = args[size_pos]
-            if size is None or (isinstance(size.value, cst.Name) and size.value.value == "None"):
-                return 1  # a single scalar
-            return shape_size(size.value)
-        return None
+            if not args:
+                return S.known(1)
+            return S.shape(model, cst.Tuple([cst.Element(a.value) for a in args]))
+        size_pos = 2 if func in ("normal", "uniform") else 0
+        size = keyword(node, "size")
+        if size is None and len(args) > size_pos:
+            size = args[size_pos]
+        if size is None or (isinstance(size.value, cst.Name) and size.value.value == "None"):
+            return S.known(1)  # a single scalar
+        return S.shape(model, size.value)
+
+
+def _is_scalar(model, node) -> bool:
+    """A Python number (a literal, or a name known to hold one): mixing it with an array keeps
+    the array's dtype."""
+    if type(node) in (cst.Integer, cst.Float):
+        return True
+    if type(node) is cst.UnaryOperation:
+        return _is_scalar(model, node.expression)
+    sc = S.of(model, node)
+    return sc.small and sc.count is not None and type(node) in (cst.Name, cst.BinaryOperation)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from memlint.rule import Rule
+from memlint.rule import Option, Rule
+from memlint.semantic.scale import iteration, reportable
 from memlint.semantic.syntax import positional
 
 # Callables that consume an iterable once and keep none of its items as a list. `sorted`
@@ -15,6 +16,22 @@ REDUCERS = frozenset(
     "statistics.mean statistics.fmean statistics.median collections.Counter "
     "collections.deque heapq.nlargest heapq.nsmallest".split()
 )
+# Reducers that keep every element themselves: the generator saves the intermediate list, not
+# the memory of the result.
+COPYING = {
+    "builtins.sorted": "sorted() builds its own list anyway; a generator saves only the second, "
+                       "intermediate copy",
+    "builtins.tuple": "tuple() keeps every element anyway; a generator saves the intermediate list",
+    "builtins.set": "the generator saves the intermediate list (the set keeps the distinct elements)",
+    "builtins.frozenset": "the generator saves the intermediate list (the set keeps the distinct "
+                          "elements)",
+    "builtins.dict": "the generator saves the intermediate list of pairs",
+    "collections.Counter": "the generator saves the intermediate list (the Counter keeps the "
+                           "distinct elements)",
+    "collections.deque": "the generator saves the intermediate list (the deque keeps what fits "
+                         "its maxlen)",
+    "statistics.median": "median() sorts its own copy anyway; a generator saves the intermediate list",
+}
 # Where the iterable is not the first positional argument.
 ITERABLE_POSITION = {"heapq.nlargest": 1, "heapq.nsmallest": 1}
 
@@ -23,7 +40,8 @@ class ListComprehensionInReducer(Rule):
     code = "MEM201"
     name = "list-comprehension-in-reducer"
     pylint_id = "W7720"
-    message = "list comprehension passed to {func}() is built only to be consumed once; use a generator expression"
+    message = ("list comprehension{scale} passed to {func}() is built only to be consumed once; "
+               "use a generator expression: {saving}")
     summary = "A list comprehension is passed to a call that consumes it once; a generator would do."
     what = """
         Flags a list comprehension passed as the iterable to a call that reads it once and
@@ -38,10 +56,16 @@ class ListComprehensionInReducer(Rule):
         all of them; `any` and `all` can also stop at the first decisive element.
     """
     example = """
-        total = sum([row.price * row.qty for row in rows])
+        import pandas as pd
+
+        orders = pd.read_csv("orders.csv")
+        total = sum([row.price * row.qty for row in orders.itertuples()])
     """
     use_instead = """
-        total = sum(row.price * row.qty for row in rows)
+        import pandas as pd
+
+        orders = pd.read_csv("orders.csv")
+        total = sum(row.price * row.qty for row in orders.itertuples())
     """
     fix = "none"
     limits = """
@@ -52,12 +76,13 @@ class ListComprehensionInReducer(Rule):
         decisive one: if the comprehension has side effects, keep it.
     """
     invalid = (
-        "ok = any([x > 0 for x in xs])\n",
-        "m = max([len(s) for s in names], default=0)\n",
-        "u = set([t.lower() for t in tokens])\n",
-        "import heapq\ntop = heapq.nlargest(3, [s.score for s in items])\n",
-        "total = sum(\n    # in cents\n    [p.price for p in items]\n)\n",
-        "n = sum(([1 for r in rows if r.ok]))\n",
+        "import pandas as pd\ndf = pd.read_csv(p)\nok = any([x > 0 for x in df['a']])\n",
+        "lines = open('big.log')\nm = max([len(s) for s in lines], default=0)\n",
+        "import numpy as np\nX = np.load('x.npy')\nu = set([t for t in X[:, 0]])\n",
+        "import heapq\nimport pandas as pd\nitems = pd.read_parquet(p)\n"
+        "top = heapq.nlargest(3, [s for s in items.score])\n",
+        "with open(p) as f:\n    total = sum(\n        # in cents\n        [len(l) for l in f]\n    )\n",
+        "import pandas as pd\nrows = pd.read_csv(p).itertuples()\nn = sum(([1 for r in rows if r.ok]))\n",
     )
     valid = (
         "s = ''.join([c.upper() for c in text])\n",
@@ -66,11 +91,19 @@ class ListComprehensionInReducer(Rule):
         "def sum(xs):\n    return 0\nt = sum([x for x in xs])\n",
         "from mylib import max\nm = max([x for x in xs])\n",
         "t = sum(x for x in xs)\n",
+        "ok = any([x > 0 for x in xs])\n",
+        "m = max([len(s) for s in ['a', 'bb', 'ccc']])\n",
+        "import pandas as pd\ndf = pd.read_csv(p)\nw = max([len(c) for c in df.columns])\n",
+        "async def f(rows):\n    return sum([await g(r) async for r in rows])\n",
     )
     # A list display right after an opening parenthesis or a comma, with whitespace, line
     # continuations or comments in between (`sum(([...]))` matches at the inner paren).
     # No repeated `(` and no line-long wildcard: either rescans a run from each start,
     # quadratic on deeply nested or long lines.
+    options = {
+        "min-items": Option(100_000, "comprehensions over a known number of items below this are "
+                                     "not flagged"),
+    }
     triggers = r"[(,](?:\s|\\|#[^\n]{0,300}\n)*\["
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -84,5 +117,40 @@ class ListComprehensionInReducer(Rule):
         if len(args) <= index:
             return
         value = args[index].value
-        if isinstance(value, cst.ListComp):
-            self.report(value, func=qn.rpartition(".")[2] if qn.startswith("builtins.") else qn)
+        if not isinstance(value, cst.ListComp) or _is_async(value):
+            return  # an `async for` or `await` comprehension cannot feed a synchronous call
+        sc = iteration(self.ctx.semantic, value.for_in)
+        if not reportable(sc, self.ctx, self.option("min-items")):
+            return
+        func = qn.rpartition(".")[2] if qn.startswith("builtins.") else qn
+        if sc.data:
+            scale = f" over data ({sc.why})"
+        elif sc.small and sc.count is not None:
+            scale = f" of {sc.count:,} items"
+        else:
+            scale = " (its length is not known)"
+        saving = COPYING.get(qn, "the generator holds one element at a time, not the whole list")
+        self.report(value, func=func, scale=scale, saving=saving)
+
+
+def _is_async(comp: cst.ListComp) -> bool:
+    for_in = comp.for_in
+    while for_in is not None:
+        if for_in.asynchronous is not None:
+            return True
+        for_in = for_in.inner_for_in
+    return _contains_await(comp.elt) or _contains_await_in_ifs(comp.for_in)
+
+
+def _contains_await(node: cst.CSTNode) -> bool:
+    if type(node) is cst.Await:
+        return True
+    return any(_contains_await(c) for c in node.children)
+
+
+def _contains_await_in_ifs(for_in) -> bool:
+    while for_in is not None:
+        if any(_contains_await(i.test) for i in for_in.ifs) or _contains_await(for_in.iter):
+            return True
+        for_in = for_in.inner_for_in
+    return False

@@ -5,6 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from memlint.rule import Rule
+from memlint.semantic.frame_use import FrameUse, classify_chain, classify_uses
 from memlint.semantic.syntax import has_star_args, is_false, is_none, keyword, positional
 
 # reader -> the keyword arguments that bound what it loads, most useful first
@@ -62,11 +63,11 @@ class UnboundedRead(Rule):
         know the file is small: silence it with `# noqa: MEM101` where it is.
     """
     invalid = (
-        "from pandas import read_csv as rc\nframe = rc(path)\n",
-        "import pandas\nt = pandas.read_parquet('a.parquet')\n",
-        "import pandas as pd\nx = pd.read_json(p, lines=True)\n",
-        "import pandas as pd\ndef f(con):\n    return pd.read_sql('select * from t', con)\n",
-        "def load(p):\n    import pandas as pd\n    return pd.read_csv(p, sep=';')\n",
+        "from pandas import read_csv as rc\nframe = rc(path)\nprint(frame['a'].mean())\n",
+        "import pandas\nt = pandas.read_parquet('a.parquet')\ntotal = t.amount.sum()\n",
+        "import pandas as pd\nx = pd.read_json(p, lines=True)\nx['t'] = pd.to_datetime(x['t'])\n",
+        "import pandas as pd\ndef f(con):\n    return pd.read_sql('select * from t', con).to_numpy()\n",
+        "def load(p):\n    import pandas as pd\n    df = pd.read_csv(p, sep=';')\n    return df.sample(1000)\n",
     )
     valid = (
         "import pandas as pd\nfor chunk in pd.read_csv(p, chunksize=100_000):\n    pass\n",
@@ -74,9 +75,18 @@ class UnboundedRead(Rule):
         "import pandas as pd\ndf = pd.read_csv(p, **options)\n",
         "import pandas as pd\ndf = pd.read_json(p)\n",
         "class Store:\n    def read_csv(self, p): ...\nstore = Store()\nstore.read_csv('x')\n",
-        "import polars as pd\ndf = pd.read_csv('x.csv')\n",
+        "import polars as pd\ndf = pd.read_csv('x.csv')\nprint(df['a'])\n",
+        "import io\nimport pandas as pd\ndf = pd.read_csv(io.StringIO(text))\nprint(df['a'])\n",
+        "import pandas as pd\ndf = pd.read_csv(p, skiprows=lambda i: i % 10)\nprint(df['a'])\n",
+        "import pandas as pd\ndef load(p):\n    return pd.read_csv(p)\n",
+        "import pandas as pd\ndf = pd.read_csv(p)\nmodel.fit(df)\n",
     )
+    needs = frozenset({"uses"})
     triggers = r"read_(?:csv|table|fwf|sql|json|parquet|feather|orc)"
+
+    def __init__(self, ctx, settings=None):
+        super().__init__(ctx, settings)
+        self._pending = []  # (read call, reader, bounds, name, owner scope, use counter)
 
     def visit_Call(self, node: cst.Call) -> None:
         qn = self.ctx.semantic.qualified_name(node.func)
@@ -91,17 +101,94 @@ class UnboundedRead(Rule):
                 return
         # Beyond the source (and the connection for SQL), a positional argument may be one of
         # the bounds (`read_parquet(p, "auto", ["a"])`): cannot decide, stay silent.
-        if len(positional(node)) > (2 if func.startswith("read_sql") else 1):
+        args = positional(node)
+        if len(args) > (2 if func.startswith("read_sql") else 1):
             return
         bounds = BOUNDS[func]
-        for name in bounds:
+        for name in bounds + ("skiprows",):
             arg = keyword(node, name)
             if arg is not None and not is_none(arg.value) and not (
                 name == "iterator" and is_false(arg.value)
             ):
                 return
-        if len(bounds) == 1:
-            hint = f"{bounds[0]}="
+        source = args[0].value if args else (keyword(node, "filepath_or_buffer") or keyword(node, "path"))
+        if isinstance(source, cst.Arg):
+            source = source.value
+        if source is not None and self._in_memory(source):
+            return  # a StringIO or BytesIO: the data is in memory already, nothing to stream
+        if self.ctx.is_test:
+            return  # a test reads a small fixture file
+        model = self.ctx.semantic
+        stack = self.ctx.stack
+        parent = stack[-2] if len(stack) > 1 else None
+        grand = stack[-3] if len(stack) > 2 else None
+        if type(parent) is cst.Assign and len(parent.targets) == 1 and type(
+                parent.targets[0].target) is cst.Name and parent.value is node:
+            name = parent.targets[0].target.value
+            owner = model.lookup(name) or model.scope
+            self._pending.append((node, func, bounds, name, owner, model._use_counter))
+            return
+        use = FrameUse()
+        if type(parent) in (cst.Attribute, cst.Subscript) and parent.value is node:
+            classify_chain(node, parent, grand, model, use)
         else:
-            hint = ", ".join(f"{b}=" for b in bounds[:-1]) + f" or {bounds[-1]}="
-        self.report(node, func=f"pandas.{func}", bounds=hint)
+            use.whole = True
+        self._decide(node, func, bounds, use, "the frame")
+
+    def _in_memory(self, source) -> bool:
+        model = self.ctx.semantic
+        if type(source) is cst.Call:
+            if model.qualified_name(source.func) in ("io.StringIO", "io.BytesIO"):
+                return True
+            if type(source.func) is cst.Name:  # `try: from StringIO import StringIO` / `io`
+                scope = model.lookup(source.func.value)
+                quals = scope.b.imports.get(source.func.value) if scope is not None else None
+                return bool(quals) and all(q.endswith(("StringIO", "BytesIO")) for q in quals)
+            return False
+        return model.value_of(source).kind == "buffer"
+
+    def leave_Module(self, node: cst.Module) -> None:
+        model = self.ctx.semantic
+        for call, func, bounds, name, owner, counter in self._pending:
+            use = classify_uses(owner.uses.get(name, ()), counter, model)
+            self._decide(call, func, bounds, use, f"`{name}`")
+        self._pending = []
+
+    def _decide(self, node, func, bounds, use: FrameUse, what: str) -> None:
+        reader = f"pd.{func}"
+        cols_kw = "usecols" if "usecols" in bounds else ("columns" if "columns" in bounds else None)
+        dtype_ok = "dtype" in bounds
+        if use.casts and dtype_ok:
+            cast = [c for c in use.casts if c != "*"]
+            which = (", ".join(f"`{c}`" for c in cast[:4]) + ("..." if len(cast) > 4 else "")
+                     if cast else "the frame")
+            self.report(node, message=(
+                f"{reader}() infers 64-bit and object dtypes, then {which} is cast after the "
+                f"read: declare dtype= at read time; the frame peaks at the inferred dtypes first"))
+            return
+        if use.sample is not None and ("chunksize" in bounds or "nrows" in bounds):
+            self.report(node, message=(
+                f"{reader}() loads the whole file, then {what} keeps only .{use.sample} of its "
+                f"rows: sample while reading (chunksize= and sample each chunk, or skiprows= a "
+                f"callable keeping that share)"))
+            return
+        if use.columns and not use.whole and not use.array and cols_kw is not None:
+            cols = use.columns
+            listed = ", ".join(f"`{c}`" for c in cols[:6]) + ("..." if len(cols) > 6 else "")
+            self.report(node, message=(
+                f"{reader}() loads every column, but only {listed} of {what} "
+                f"{'is' if len(cols) == 1 else 'are'} used: pass {cols_kw}="
+                + (repr(cols) if len(cols) <= 12 else "[...] with those columns")))
+            return
+        if use.array and not use.whole and dtype_ok:
+            self.report(node, message=(
+                f"{reader}() infers float64 for every numeric column, and {what} becomes one "
+                f"array: pass dtype=np.float32 (or per-column dtypes) at read time to halve "
+                f"both the frame and the array"))
+            return
+        if getattr(self.ctx, "report_unknown_scale", False):
+            if len(bounds) == 1:
+                hint = f"{bounds[0]}="
+            else:
+                hint = ", ".join(f"{b}=" for b in bounds[:-1]) + f" or {bounds[-1]}="
+            self.report(node, func=f"pandas.{func}", bounds=hint)

@@ -11,6 +11,7 @@ from memlint.semantic import methods
 from memlint.semantic.syntax import keyword, positional
 from memlint.semantic.bindings import dotted, names_read, target_names
 from memlint.semantic.torch_context import (
+    switched_off,
     CallSites,
     FileFacts,
     enclosing_class,
@@ -464,8 +465,6 @@ class GraphRetainingAccumulation(Rule):
 
     # --- decision -----------------------------------------------------------------------
     def leave_Module(self, node: cst.Module) -> None:
-        if self.facts.grads_off:
-            return
         protected = self.sites.protected()
         for unit in self.order:
             if not unit.candidates or unit.volatile:
@@ -481,7 +480,7 @@ class GraphRetainingAccumulation(Rule):
                     continue  # the accumulated graph is backpropagated: it is wanted
                 if root in returned and not backwarded and not unit.evaluates:
                     continue  # builds a loss for the caller
-                if self.sites.unit_protected(defs, owner, protected):
+                if switched_off(self.facts, defs) or self.sites.unit_protected(defs, owner, protected):
                     continue
                 self.report(report_node, acc=acc_text, item=item[0], fix=item[1])
 

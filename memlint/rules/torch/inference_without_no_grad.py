@@ -9,6 +9,7 @@ import libcst as cst
 from memlint.rule import Rule
 from memlint.semantic.bindings import dotted, target_names
 from memlint.semantic.torch_context import (
+    switched_off,
     SAME_MODULE_METHODS,
     CallSites,
     FileFacts,
@@ -321,10 +322,10 @@ class InferenceWithoutNoGrad(Rule):
     del _name
 
     def leave_Module(self, node: cst.Module) -> None:
-        if self.facts.grads_off:
-            return
         protected = self.sites.protected()
         for call, key, unit, defs, owner in self.candidates:
+            if switched_off(self.facts, defs):
+                continue
             if unit.wants_grad or self.sites.unit_protected(defs, owner, protected):
                 continue
             self.report(call, model=key)
