@@ -52,7 +52,7 @@ def _build() -> Dict[str, Tuple[bytes, Set[Tuple[int, str]]]]:
                                          {(3, "MEM101"), (5, "MEM101")})
     f["encodings/form_feeds.py"] = (
         IMPORT + b"\x0c\n" + READ + b"\x0cdef f():\n\x0c    return pd.read_csv('b.csv')  # noqa: MEM101\n"
-        + b"g = pd.read_csv('c.csv')\n",
+        + b"g = pd.read_csv('c.csv').to_numpy()\n",
         {(3, "MEM101"), (6, "MEM101")})
     f["encodings/tabs.py"] = (IMPORT + b"if True:\n\tdf = pd.read_csv('a.csv').to_numpy()\n\tif df:\n\t\tx = 1\n",
                               {(3, "MEM101")})
@@ -69,7 +69,7 @@ def _build() -> Dict[str, Tuple[bytes, Set[Tuple[int, str]]]]:
         IMPORT + b"if a == -1:\n    pass\n" + b"".join(b"elif a == %d:\n    pass\n" % i for i in range(2000))
         + b"else:\n    " + READ, {(4005, "MEM101")})
     f["size/long_string_concatenation.py"] = (
-        IMPORT + b"df = pd.read_csv(" + b" ".join([b"'a'"] * 2500) + b")\n", {(2, "MEM101")})
+        IMPORT + b"df = pd.read_csv(" + b" ".join([b"'a'"] * 2500) + b").to_numpy()\n", {(2, "MEM101")})
     f["size/nested_99_blocks.py"] = (
         IMPORT + b"".join(b" " * i + b"if a:\n" for i in range(99)) + b" " * 99 + READ, {(101, "MEM101")})
     f["size/huge_and_chain.py"] = (IMPORT + b"x = " + b" and ".join([b"a"] * 20000) + b"\n" + READ,

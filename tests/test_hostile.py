@@ -72,14 +72,15 @@ def test_guard_never_raises_on_fragments():
 # --- deep code: safe through a roomy thread ---------------------------------------------------
 
 def test_deep_mode_gives_identical_results(monkeypatch):
-    from tests.helpers import FIXTURES
+    from tests.helpers import FIXTURES, fixture_options
 
     rules = registry.select_rules(["ALL"])
     for path in sorted(FIXTURES.glob("*.py")):
         source = path.read_text()
-        inline = lint_source(source, path.name, rules).diagnostics
+        options = fixture_options(source)
+        inline = lint_source(source, path.name, rules, options).diagnostics
         monkeypatch.setattr(guard, "INLINE_NESTING", -1)
-        roomy = lint_source(source, path.name, rules).diagnostics
+        roomy = lint_source(source, path.name, rules, options).diagnostics
         monkeypatch.undo()
         assert roomy == inline and inline
 

@@ -137,7 +137,7 @@ def test_github_escapes_properties_and_data():
 
 
 def test_statistics_counts_per_rule(tmp_path):
-    (tmp_path / "a.py").write_text(BAD + "df2 = pd.read_csv('b.csv')\n")
+    (tmp_path / "a.py").write_text(BAD + "df2 = pd.read_csv('b.csv').to_numpy()\n")
     r = memlint_check(["a.py", "--statistics"], cwd=tmp_path)
     out = r.stdout.splitlines()
     assert out[-1].split() == ["2", "MEM101", "unbounded-read"]

@@ -47,21 +47,21 @@ def test_disable_comments_on_the_line_and_for_a_block(project):
     (project / "pkg" / "bad.py").write_text(textwrap.dedent("""\
         import pandas as pd
 
-        a = pd.read_csv("a")  # pylint: disable=unbounded-read
-        b = pd.read_csv("b")  # pylint: disable=W7710
-        c = pd.read_csv("c")  # pylint: disable=memlint
-        d = pd.read_csv("d")  # noqa: MEM101
-        e = pd.read_csv("e")
+        a = pd.read_csv("a").to_numpy()  # pylint: disable=unbounded-read
+        b = pd.read_csv("b").to_numpy()  # pylint: disable=W7710
+        c = pd.read_csv("c").to_numpy()  # pylint: disable=memlint
+        d = pd.read_csv("d").to_numpy()  # noqa: MEM101
+        e = pd.read_csv("e").to_numpy()
 
 
         def load():
             # pylint: disable=unbounded-read
-            f = pd.read_csv("f")
+            f = pd.read_csv("f").to_numpy()
             return f
 
 
         def load_too():
-            return pd.read_csv("g")
+            return pd.read_csv("g").to_numpy()
         """))
     got = pylint_findings(["pkg/bad.py"], cwd=project)
     assert [(ln, code) for _, ln, _, code in got] == [(7, "MEM101"), (17, "MEM101")]
