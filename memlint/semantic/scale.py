@@ -32,6 +32,8 @@ from typing import Optional
 
 import libcst as cst
 
+from memlint.semantic.syntax import int_value, short_name
+
 SMALL = "small"
 DATA = "data"
 UNKNOWN = "unknown"
@@ -132,13 +134,6 @@ def named_scale(name: str, attribute: bool = False) -> Optional[Scale]:
     return None
 
 
-def short(qn: str) -> str:
-    for long, abbrev in (("numpy.", "np."), ("pandas.", "pd.")):
-        if qn.startswith(long):
-            return abbrev + qn[len(long):]
-    return qn
-
-
 def source_scale(qn: Optional[str]) -> Optional[Scale]:
     """The scale of what a call to `qn` returns, when its name says: a reader, a toy dataset."""
     if not qn:
@@ -146,20 +141,11 @@ def source_scale(qn: Optional[str]) -> Optional[Scale]:
     if qn in SMALL_SOURCES:
         return SMALL_SCALE
     if _qualified_is(qn, DATA_SOURCES):
-        return data(f"comes from `{short(qn)}`")
+        return data(f"comes from `{short_name(qn)}`")
     return None
 
 
 # --- evaluating an expression -------------------------------------------------------------
-
-def _int(node) -> Optional[int]:
-    if type(node) is cst.Integer:
-        try:
-            return int(node.value.replace("_", ""), 0)
-        except ValueError:
-            return None
-    return None
-
 
 def _combine(a: Scale, b: Scale, op=None) -> Scale:
     if a.data:
@@ -212,7 +198,7 @@ def of(model, node: cst.BaseExpression, depth: int = 0) -> Scale:
     t = type(node)
     d = depth + 1
     if t is cst.Integer:
-        n = _int(node)
+        n = int_value(node)
         return known(n) if n is not None else SMALL_SCALE
     if t is cst.Float:
         try:
@@ -399,10 +385,7 @@ def shape(model, node: cst.BaseExpression, d: int = 0) -> Scale:
         if unknown:
             return Scale(UNKNOWN, total)
         return known(total)
-    s = of(model, node, d)
-    if type(node) is cst.Attribute and node.attr.value == "shape":
-        return s if s.data else (s if s.small else UNKNOWN_SCALE)
-    return s
+    return of(model, node, d)
 
 
 def is_test_path(path: str) -> bool:

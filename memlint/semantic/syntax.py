@@ -71,6 +71,19 @@ def int_value(node: cst.BaseExpression, limit: int = 10**15):
     return None
 
 
+_ABBREVIATIONS = (("numpy.", "np."), ("pandas.", "pd."), ("tensorflow.", "tf."),
+                  ("jax.numpy.", "jnp."))
+
+
+def short_name(qualified: str) -> str:
+    """`numpy.zeros` -> `np.zeros`, as users import them (numpy, pandas, tensorflow,
+    jax.numpy); other names as they are."""
+    for long, abbrev in _ABBREVIATIONS:
+        if qualified.startswith(long):
+            return abbrev + qualified[len(long):]
+    return qualified
+
+
 def shape_size(node: cst.BaseExpression):
     """Element count of a constant shape: an int, or a tuple/list of ints; else None."""
     if isinstance(node, (cst.Tuple, cst.List)):

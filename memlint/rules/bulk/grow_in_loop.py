@@ -7,7 +7,7 @@ from typing import Optional, Tuple
 import libcst as cst
 
 from memlint.rule import Rule
-from memlint.semantic.syntax import int_value, keyword, positional
+from memlint.semantic.syntax import int_value, keyword, positional, short_name
 from memlint.semantic import scale as S
 from memlint.semantic.bindings import dotted, mentions, target_names
 from memlint.semantic.syntax import child_fields
@@ -165,7 +165,7 @@ class GrowInLoop(Rule):
                      for el in seq.elements]
             if target in names and any(n != target for n in names):
                 args = "(parts, axis)" if qn == "tensorflow.concat" else "(parts)"
-                return _short(qn), _short(qn) + args
+                return short_name(qn), short_name(qn) + args
             return None
         if qn in APPENDERS:
             kw, fix = APPENDERS[qn]
@@ -173,7 +173,7 @@ class GrowInLoop(Rule):
             args = positional(call)
             arr = arr.value if arr is not None else (args[0].value if args else None)
             if arr is not None and dotted(arr) == target:
-                return _short(qn), fix
+                return short_name(qn), fix
             return None
         func = call.func
         if (type(func) is cst.Attribute and func.attr.value == "append"
@@ -280,11 +280,3 @@ def _read_elsewhere(body: cst.CSTNode, target: str, growth: cst.CSTNode) -> bool
             elif isinstance(v, cst.CSTNode):
                 todo.append((v, node, parent))
     return False
-
-
-def _short(qualified: str) -> str:
-    for long, short in (("numpy.", "np."), ("pandas.", "pd."), ("tensorflow.", "tf."),
-                        ("jax.numpy.", "jnp.")):
-        if qualified.startswith(long):
-            return short + qualified[len(long):]
-    return qualified

@@ -8,7 +8,7 @@ from memlint.rule import Option, Rule
 from memlint.rules.helpers import human_bytes
 from memlint.semantic import scale as S
 from memlint.semantic.scale import Scale, reportable
-from memlint.semantic.syntax import has_star_args, keyword, positional
+from memlint.semantic.syntax import has_star_args, keyword, positional, short_name
 
 # numpy function -> position of its dtype parameter when passed positionally (None: it has
 # no dtype parameter, so only a different API can avoid float64).
@@ -149,7 +149,7 @@ class ImplicitFloat64(Rule):
         threshold = max(1, self.option("min-bytes") // 8)
         if not reportable(sc, self.ctx, threshold):
             return
-        if sc.small or (sc.count is not None and sc.count >= threshold and not sc.data):
+        if not sc.data and sc.count is not None and sc.count >= threshold:
             nbytes = sc.count * 8
             size = f" and allocates {human_bytes(nbytes)} (float32: {human_bytes(nbytes // 2)})"
         elif sc.data:
@@ -159,7 +159,7 @@ class ImplicitFloat64(Rule):
         func = qn.rpartition(".")[2]
         hint = RANDOM_HINTS.get(func) if dtype_pos is None else None
         hint = hint or "pass dtype=np.float32 if that precision is enough"
-        self.report(node, func=qn.replace("numpy.", "np.", 1), size=size, hint=hint)
+        self.report(node, func=short_name(qn), size=size, hint=hint)
 
     def _float64_anyway(self, node: cst.Call) -> bool:
         """Is the array cast straight away (`.astype(int)`), or mixed at once with other data

@@ -133,24 +133,9 @@ class ListComprehensionInReducer(Rule):
         self.report(value, func=func, scale=scale, saving=saving)
 
 
-def _is_async(comp: cst.ListComp) -> bool:
-    for_in = comp.for_in
-    while for_in is not None:
-        if for_in.asynchronous is not None:
-            return True
-        for_in = for_in.inner_for_in
-    return _contains_await(comp.elt) or _contains_await_in_ifs(comp.for_in)
-
-
-def _contains_await(node: cst.CSTNode) -> bool:
-    if type(node) is cst.Await:
+def _is_async(node: cst.CSTNode) -> bool:
+    """Does the comprehension hold an `async for` or an `await` (in its element, conditions
+    or iterables)?"""
+    if type(node) is cst.Await or (type(node) is cst.CompFor and node.asynchronous is not None):
         return True
-    return any(_contains_await(c) for c in node.children)
-
-
-def _contains_await_in_ifs(for_in) -> bool:
-    while for_in is not None:
-        if any(_contains_await(i.test) for i in for_in.ifs) or _contains_await(for_in.iter):
-            return True
-        for_in = for_in.inner_for_in
-    return False
+    return any(_is_async(c) for c in node.children)
