@@ -101,6 +101,11 @@ class GrowInLoop(Rule):
         another library's `append` method is never flagged. The accumulator must be a plain
         name or dotted attribute (`self.buffer`) that appears itself in the joined
         sequence; `acc = np.concatenate([acc[-k:], x])` keeps a bounded window and is clean.
+        Silent when the loop reads the accumulator other than by its own growth (the next
+        step's input in autoregressive decoding, a set of points measured against): collecting
+        the parts would break it; when it is the loop variable or rebuilt from scratch each
+        iteration; and when the loop is known to be short (docs/scale.md: a small iterable,
+        `range(k)` with a known small `k`, a named count such as `n_folds`).
 
         On by default: re-assigning the accumulator from a copy of itself inside a loop has
         no benign reading beyond the short loops excluded above, and collecting parts in a

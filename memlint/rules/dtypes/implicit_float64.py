@@ -94,11 +94,20 @@ class ImplicitFloat64(Rule):
         features = np.zeros((len(X), 512), dtype=np.float32)
     """
     limits = """
-        Allocations whose constant shape is smaller than the `min-bytes` option are not
-        flagged: a few float64 scalars cost nothing. `full` is flagged only with a float
-        literal fill (an integer fill gives an integer array). `*_like` functions keep their
-        input's dtype and are not flagged. The legacy `np.random` functions have no `dtype`
-        parameter; the message points to the Generator API, which has one.
+        Scale (docs/scale.md): by default only a shape memlint sees is data-sized (`len(X)`,
+        `X.shape[0]` of something read or loaded) or a known size of at least `min-bytes`
+        (16 MB) is flagged; a shape of function parameters or unknown calls is silent unless
+        `report-unknown-scale` is on, and a known-small shape never is. Silent, whatever the
+        size, when the array is empty, cast at once (`.astype(...)`), or mixed at once with
+        other data so that the result is float64 anyway (an operand of `+`/`*`..., an
+        argument of `np.concatenate`/`column_stack`/`kron`..., the value of `+=` or
+        `a[i] = ...`). A later `acc = acc + x64` two statements on is not seen: the
+        allocation is flagged although float64 data would promote it again. A float64 kept on
+        purpose and said so only in a comment is flagged: write `dtype=np.float64`. `full` is
+        flagged only with a float literal fill (an integer fill gives an integer array).
+        `*_like` functions keep their input's dtype and are not flagged. The legacy
+        `np.random` functions have no `dtype` parameter; the message names the Generator call
+        that has one and warns that it draws different numbers.
     """
     options = {
         "min-bytes": Option(16_000_000, "allocations of a known size below this many bytes are not flagged"),

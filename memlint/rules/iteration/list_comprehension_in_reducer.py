@@ -73,7 +73,14 @@ class ListComprehensionInReducer(Rule):
         comprehension is as cheap or cheaper. Calls that need a sequence (`len`, `np.array`,
         `list`) are not flagged. A shadowed builtin (`def sum(...)`, `from x import max`)
         is not flagged. With `any`/`all`, switching to a generator skips the elements after the
-        decisive one: if the comprehension has side effects, keep it.
+        decisive one: if the comprehension has side effects, keep it. A comprehension with
+        `async for` or `await` is never flagged: it cannot become a generator passed to a
+        synchronous call.
+
+        Scale (docs/scale.md): by default only a comprehension over data (rows or columns of
+        something read or loaded, a `DataLoader`...) or over a known number of at least
+        `min-items` (100,000) items is flagged; over a literal, a `range(k)` with a small
+        `k` or a function's parameter it is silent unless `report-unknown-scale` is on.
     """
     invalid = (
         "import pandas as pd\ndf = pd.read_csv(p)\nok = any([x > 0 for x in df['a']])\n",

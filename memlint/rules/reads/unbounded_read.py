@@ -59,8 +59,17 @@ class UnboundedRead(Rule):
         Calls made through `**kwargs` are not flagged (a bound may be inside). Readers are
         recognised through imports (`import pandas as pd`, `from pandas import read_csv`);
         a `read_csv` method of another library's object is never flagged. `read_json` is
-        flagged only with `lines=True`, the one form that can be bounded. The rule cannot
-        know the file is small: silence it with `# noqa: MEM101` where it is.
+        flagged only with `lines=True`, the one form that can be bounded.
+
+        Scale (docs/scale.md): by default the rule reports only a read whose frame's later
+        use, in the same scope, shows the bound to declare: only some columns read (it names
+        them for `usecols=`), columns cast right after (`dtype=`), only a sample kept, or the
+        frame converted whole to an array. A frame used whole (returned, passed to another
+        function, every column touched) is reported only with `report-unknown-scale`, since
+        no bound applies that code shows; so is a read in a test module. In-memory buffers
+        (`io.StringIO`, `io.BytesIO`) and reads with `skiprows=` are never flagged. Column
+        uses through a helper function or an alias stored in a container are not followed.
+        The rule cannot know the file is small: silence it with `# noqa: MEM101` where it is.
     """
     invalid = (
         "from pandas import read_csv as rc\nframe = rc(path)\nprint(frame['a'].mean())\n",

@@ -114,8 +114,9 @@ class InferenceWithoutNoGrad(Rule):
         helper whose name mentions grad, inference or eval;
         some call of the function in the file runs under one (directly, or through callers
         that do; matched by function name, so a same-named method counts too); it is a
-        Lightning `validation_step`/`test_step`/`predict_step`; or the file calls
-        `torch.set_grad_enabled(False)` as a statement. Test code that calls a small model
+        Lightning `validation_step`/`test_step`/`predict_step`; or
+        `torch.set_grad_enabled(False)` governs the call: a module-level statement governs
+        the whole file, one inside a function only that function. Test code that calls a small model
         in eval mode is flagged like any other: ignore MEM701 for tests in
         `per-file-ignores` if that is not wanted.
     """
