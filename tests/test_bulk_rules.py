@@ -13,6 +13,8 @@ from memlint.engine import lint_source
 from memlint.rule import Rule
 from tests.helpers import lint
 
+EVERY_SCALE = {"*": {"report-unknown-scale": True}}
+
 
 class _Probe(Rule):
     """Reports the value kind of every argument of `probe(...)` (a test-only rule)."""
@@ -129,6 +131,31 @@ def test_default_states():
     ("import numpy as np\nfor x in xs:\n    acc = [np.concatenate([a, x]) for a in acc]\n", None),
 ])
 def test_grow_in_loop_cases(source, line):
+    # the pattern, whatever the scale (the scale policy has its own cases below)
+    found = [d.line for d in lint(source, select=["MEM601"], options=EVERY_SCALE).diagnostics]
+    assert found == ([line] if line else [])
+
+
+@pytest.mark.parametrize("source,line", [
+    # once a row of data: reported
+    ("import numpy as np\nimport pandas as pd\nX = pd.read_csv(p)\nfor row in X.itertuples():\n"
+     "    acc = np.append(acc, row.a)\n", 5),
+    # once a batch, gathering model outputs of unknown width: silent
+    ("import torch\nloader = torch.utils.data.DataLoader(ds)\nfor xb in loader:\n"
+     "    out = torch.cat([out, net(xb)])\n", None),
+    # ... gathering the batches themselves: reported
+    ("import torch\nloader = torch.utils.data.DataLoader(ds)\nfor xb in loader:\n"
+     "    out = torch.cat([out, xb])\n", 4),
+    # a wide accumulator over a loop of unknown length: reported
+    ("import numpy as np\nemb = np.empty((0, 768))\nfor b in batches:\n"
+     "    emb = np.concatenate([emb, enc(b)])\n", 4),
+    # a narrow one: silent
+    ("import numpy as np\nemb = np.empty((0, 3))\nfor b in batches:\n"
+     "    emb = np.concatenate([emb, enc(b)])\n", None),
+    # a slice of at most five: silent
+    ("import numpy as np\nfor i in order[:5]:\n    acc = np.append(acc, i)\n", None),
+])
+def test_grow_in_loop_scale_policy(source, line):
     found = [d.line for d in lint(source, select=["MEM601"]).diagnostics]
     assert found == ([line] if line else [])
 
@@ -150,7 +177,7 @@ def test_read_whole_file_named_form(source, flagged):
 
 def test_messages_name_the_fix():
     d = lint("import numpy as np\nfor x in xs:\n    acc = np.vstack([acc, x])\n",
-             select=["MEM601"]).diagnostics[0]
+             select=["MEM601"], options=EVERY_SCALE).diagnostics[0]
     assert "np.vstack(parts) once after the loop" in d.message and "`acc`" in d.message
     d = lint("with open(p) as log:\n    for line in log.readlines():\n        print(line)\n",
              select=["MEM102"]).diagnostics[0]

@@ -28,7 +28,7 @@ def project(tmp_path):
 def test_findings_exit_1_with_flake8_style_lines(project):
     r = memlint("check", "pkg", cwd=project)
     assert r.returncode == 1, r.stderr
-    assert r.stdout == "pkg/bad.py:2:6: MEM101 pd.read_csv() loads every column, but only `a` of `df` is used: pass usecols=['a']\n"
+    assert r.stdout == "pkg/bad.py:2:6: MEM101 pd.read_csv() loads every column of the file, but only `a` of `df` is used: if the file holds more, pass usecols=['a']\n"
     assert "Found 1 finding in 1 file (2 files checked)." in r.stderr
 
 

@@ -120,7 +120,7 @@ def test_github_annotations(project):
     lines = r.stdout.splitlines()
     assert lines[0] == (
         "::warning file=my pkg/bad.py,line=2,col=6,endLine=2,endColumn=26,"
-        "title=MEM101 unbounded-read::MEM101 pd.read_csv() loads every column, but only `a` of `df` is used: pass usecols=['a']"
+        "title=MEM101 unbounded-read::MEM101 pd.read_csv() loads every column of the file, but only `a` of `df` is used: if the file holds more, pass usecols=['a']"
     )
     # the column is CPython's, where it locates the error
     assert lines[1].startswith("::error file=my pkg/broken.py,line=2,col=")

@@ -4,14 +4,19 @@ Given a frame bound to a name (`df = pd.read_csv(p)`), the uses of that binding 
 next rebinding) are sorted into what they need of the frame:
 
 - **columns**: `df["a"]`, `df[["a", "b"]]`, `df.a` read only those columns;
-- **casts**: `df["x"] = df["x"].astype("float32")`, `pd.to_datetime(df["x"])` stored back, or
-  `df.astype(...)`: the frame first holds the column in the inferred dtype;
+- **casts**: `df["x"] = df["x"].astype("float32")`, `pd.to_numeric(df["x"])` stored back, or
+  `df.astype("float32")`, to a narrower number than pandas infers: the frame first holds
+  the column in the inferred dtype;
 - **sample**: `df = df.sample(5_000)` / `df.head(1000)` rebinding the name: only some rows
   are kept;
 - **array**: `df.to_numpy()` / `df.values`: the whole frame becomes one array;
-- **neutral**: `len(df)`, `df.shape`, `df.columns`, `df.head()`, `print(df)`: no data kept;
-- **whole**: anything else (passed on, returned, iterated, captured, other methods): the
-  code may need every column and row, and no bound can be proposed.
+- **neutral**: `len(df)`, `df.shape`, `df.columns`, `df.memory_usage()`: no column read;
+- **whole**: anything else (passed on, returned, iterated, captured, other methods, and
+  shown: `print(df)`, `df.head(3)` or `df` as a notebook cell's value display every
+  column): the code may need every column and row, and no bound can be proposed.
+
+A column stored before it is ever read (`df["ds"] = pd.to_datetime(df["date"])`) is made by
+the code, not read from the file: later reads of it name no column of the file.
 """
 
 from __future__ import annotations
@@ -25,16 +30,21 @@ from memlint.semantic.syntax import int_value
 
 NEUTRAL_ATTRIBUTES = frozenset("shape columns dtypes index ndim size empty".split())
 WHOLE_ATTRIBUTES = frozenset("plot loc iloc at iat T style sparse attrs axes flags str".split())
-NEUTRAL_METHODS = frozenset("head tail info memory_usage".split())
+NEUTRAL_METHODS = frozenset("memory_usage".split())
 SAMPLING_METHODS = frozenset("sample head tail".split())
-CASTING_CALLS = frozenset("pandas.to_datetime pandas.to_numeric pandas.Categorical".split())
-NEUTRAL_CALLS = frozenset("builtins.len builtins.print display IPython.display.display".split())
+# Casts that dtype= at read time can declare with the same result: narrower numbers. (A
+# category declared at read time parses its categories as strings, and datetimes need
+# parse_dates=, so neither is proposed as a dtype.)
+CASTING_CALLS = frozenset(["pandas.to_numeric"])
+NARROW_DTYPES = frozenset("float32 float16 int8 int16 int32 uint8 uint16 uint32 half single".split())
+NEUTRAL_CALLS = frozenset(["builtins.len"])
 
 
 @dataclass
 class FrameUse:
     columns: List[str] = field(default_factory=list)
     casts: List[str] = field(default_factory=list)  # cast columns; "*" for the whole frame
+    created: List[str] = field(default_factory=list)  # columns the code makes before reading
     sample: Optional[str] = None  # "sample(5,000)" when rows are sampled
     array: bool = False
     whole: bool = False
@@ -72,16 +82,40 @@ def subscript_columns(sub: cst.Subscript) -> Optional[List[str]]:
 
 
 def _is_cast_of(value, sub: cst.Subscript, model) -> bool:
-    """Is `value` a cast of the column `sub` (`df["x"].astype(...)`, `pd.to_datetime(df["x"])`)?"""
+    """Is `value` a cast of the column `sub` (`df["x"].astype("float32")`, `pd.to_numeric(df["x"])`)?"""
     if type(value) is not cst.Call:
         return False
     func = value.func
     if type(func) is cst.Attribute and func.attr.value == "astype":
-        return type(func.value) is cst.Subscript and func.value.deep_equals(sub)
+        return (type(func.value) is cst.Subscript and func.value.deep_equals(sub)
+                and bool(value.args) and _narrow_dtype(value.args[0].value))
     if model.qualified_name(func) in CASTING_CALLS and value.args:
         first = value.args[0].value
         return type(first) is cst.Subscript and first.deep_equals(sub)
     return False
+
+
+def _narrow_dtype(node) -> bool:
+    """`"float32"`, `np.float32`, `"int8"`...: a dtype narrower than what pandas infers."""
+    if type(node) is cst.SimpleString:
+        text = _string(node)
+        return text is not None and text.lower() in NARROW_DTYPES
+    if type(node) is cst.Attribute:
+        return node.attr.value in NARROW_DTYPES
+    return False
+
+
+def _mentions(tree, sub: cst.Subscript) -> bool:
+    found = []
+
+    class _Find(cst.CSTVisitor):
+        def visit_Subscript(self, node: cst.Subscript) -> Optional[bool]:
+            if node.deep_equals(sub):
+                found.append(node)
+            return not found
+
+    tree.visit(_Find())
+    return bool(found)
 
 
 def _sample_size(call: cst.Call) -> Optional[str]:
@@ -110,7 +144,7 @@ def classify_chain(node: cst.CSTNode, parent, grandparent, model, out: FrameUse,
         if cols is None:
             out.whole = True
         else:
-            out.add_columns(cols)
+            out.add_columns([c for c in cols if c not in out.created])
         return
     if t is cst.Attribute and parent.value is node:
         attr = parent.attr.value
@@ -118,15 +152,13 @@ def classify_chain(node: cst.CSTNode, parent, grandparent, model, out: FrameUse,
         if called:
             if attr == "to_numpy":
                 out.array = True
-            elif attr == "astype":
+            elif attr == "astype" and grandparent.args and _narrow_dtype(grandparent.args[0].value):
                 out.casts.append("*")
             elif attr in NEUTRAL_METHODS and not grandparent.args:
                 pass
-            elif attr in SAMPLING_METHODS and grandparent.args:
+            elif attr in SAMPLING_METHODS and grandparent.args and kept:
                 n = _sample_size(grandparent)
-                if not kept:
-                    pass  # `df.head(3)` shown, not kept: nothing of the frame is kept
-                elif n is not None:
+                if n is not None:
                     out.sample = f"{attr}({n})"
                 else:
                     out.whole = True
@@ -139,7 +171,7 @@ def classify_chain(node: cst.CSTNode, parent, grandparent, model, out: FrameUse,
             pass
         elif attr in WHOLE_ATTRIBUTES or attr.startswith("_"):
             out.whole = True
-        else:
+        elif attr not in out.created:
             out.add_columns([attr])  # `df.amount`: a column
         return
     out.whole = True
@@ -171,12 +203,14 @@ def classify_uses(uses, after: int, model) -> FrameUse:
             stmt = parents[-3] if holder is not None and len(parents) >= 3 else None
             cols = subscript_columns(sub) if type(sub) is cst.Subscript else None
             if type(stmt) is cst.Assign and cols and len(cols) == 1 and _is_cast_of(stmt.value, sub, model):
-                out.casts.append(cols[0])
+                if cols[0] not in out.created:
+                    out.casts.append(cols[0])
+            elif cols and type(stmt) is cst.Assign and not _mentions(stmt.value, sub):
+                out.created.extend(c for c in cols if c not in out.columns and c not in out.created)
             continue  # a new or replaced column: reads nothing of the frame
         if kind == "arg":
             call = grand
-            if type(call) is cst.Call and (model.qualified_name(call.func) in NEUTRAL_CALLS
-                                           or use.detail in ("display", "print")):
+            if type(call) is cst.Call and model.qualified_name(call.func) in NEUTRAL_CALLS:
                 continue
             out.whole = True
             continue

@@ -7,6 +7,8 @@ at a statement sees names as they were bound *before* that statement.
 
 from __future__ import annotations
 
+import dataclasses
+
 import builtins
 from typing import Dict, List, Optional, Tuple
 
@@ -265,7 +267,7 @@ class SemanticModel:
         sc = S.of(self, node.value)
         if sc.data and sc.why.startswith("comes from") and len(node.targets) == 1 and type(
                 target) is cst.Name:
-            sc = S.Scale(S.DATA, sc.count, f"`{target.value}` {sc.why}")  # X = pd.read_csv(p)
+            sc = dataclasses.replace(sc, why=f"`{target.value}` {sc.why}")  # X = pd.read_csv(p)
         if sc.level != S.UNKNOWN:
             value = _with_scale(value, sc)
         for t in node.targets:

@@ -50,6 +50,12 @@ class Scale:
     # data-sized only by name (`model.nobs`): the count of rows is weak evidence that it is
     # large, so rules ask the array's other dimensions to be wide as well
     named: bool = False
+    # data that comes in batches (a `DataLoader`, a `tf.data` pipeline): a loop over it runs
+    # once a batch, not once a row
+    batches: bool = False
+    # in an array shape: how many of its dimensions are data-sized (`(len(X), 512)`: 1;
+    # `(n, n)` with `n = len(X)`: 2); 0 when not a shape
+    data_dims: int = 0
 
     @property
     def data(self) -> bool:
@@ -68,8 +74,22 @@ def known(n: int) -> Scale:
     return Scale(SMALL, min(n, _LIMIT))
 
 
-def data(why: str) -> Scale:
-    return Scale(DATA, None, why)
+def data(why: str, batches: bool = False) -> Scale:
+    return Scale(DATA, None, why, batches=batches)
+
+
+# When a rule weighs the bytes of an array with a data-sized dimension, it takes that
+# dimension to be this long: a vector per row (`np.zeros(len(X))`, 800 KB as float64) is not
+# worth a dtype; a matrix per row (`np.zeros((len(X), 512))`, 410 MB) or a pairwise one is.
+DATA_ROWS = 100_000
+
+
+def estimated_elements(scale: Scale) -> Optional[int]:
+    """The element count of an array shape with data-sized dimensions, each taken to be
+    DATA_ROWS long and unknown ones taken as 1; None when `scale` is not such a shape."""
+    if not scale.data or not scale.data_dims:
+        return None
+    return min((scale.count or 1) * DATA_ROWS ** scale.data_dims, _LIMIT)
 
 
 # --- what is data, what is small, by what it is called -----------------------------------
@@ -85,6 +105,8 @@ DATA_SOURCES = (
     "xarray.open_dataset", "PIL.Image.open", "cv2.imread", "imageio.imread",
     "builtins.open", "io.open", "gzip.open", "bz2.open", "lzma.open",
 )
+# Sources that yield batches: a loop over one runs once a batch.
+BATCH_SOURCES = ("torch.utils.data.DataLoader", "tensorflow.data.")
 # Calls that are known to return little: scikit-learn's bundled toy datasets.
 SMALL_SOURCES = frozenset(
     "sklearn.datasets.load_iris sklearn.datasets.load_wine sklearn.datasets.load_digits "
@@ -141,7 +163,7 @@ def source_scale(qn: Optional[str]) -> Optional[Scale]:
     if qn in SMALL_SOURCES:
         return SMALL_SCALE
     if _qualified_is(qn, DATA_SOURCES):
-        return data(f"comes from `{short_name(qn)}`")
+        return data(f"comes from `{short_name(qn)}`", _qualified_is(qn, BATCH_SOURCES))
     return None
 
 
@@ -259,6 +281,9 @@ def of(model, node: cst.BaseExpression, depth: int = 0) -> Scale:
             return SMALL_SCALE
         return named_scale(attr, True) or UNKNOWN_SCALE
     if t is cst.Subscript:
+        rows = _slice_count(node)
+        if rows is not None:
+            return known(rows)  # `X[:5]`, `idx[:k]` with k known: that many items at most
         base = of(model, node.value, d)
         if base.data:
             return base
@@ -268,6 +293,49 @@ def of(model, node: cst.BaseExpression, depth: int = 0) -> Scale:
     if t is cst.Call:
         return _call(model, node, d)
     return UNKNOWN_SCALE
+
+
+def _slice_count(node: cst.Subscript) -> Optional[int]:
+    """How many items `node` keeps when it is one slice with constant bounds (`x[:5]`,
+    `x[2:10]`, `x.iloc[:100]`); None otherwise (negative or open-ended bounds included)."""
+    if len(node.slice) != 1 or type(node.slice[0].slice) is not cst.Slice:
+        return None
+    sl = node.slice[0].slice
+    if sl.upper is None or sl.step is not None:
+        return None
+    upper = int_value(sl.upper)
+    lower = 0 if sl.lower is None else int_value(sl.lower)
+    if upper is None or lower is None or upper < 0 or lower < 0:
+        return None
+    return max(upper - lower, 0)
+
+
+# DataFrame/Series methods that keep the first or last `n` rows (5 by default for head/tail).
+# `sample` counts only as `n=` or on a known frame: a distribution's `.sample(shape)` is not.
+_ROW_LIMITERS = {"head": 5, "tail": 5, "nlargest": None, "nsmallest": None, "sample": None}
+
+
+def _row_limit(model, node: cst.Call, d: int) -> Optional[int]:
+    """`df.head(10)`, `s.nlargest(3)`, `df.sample(n=100)`: the known number of rows kept."""
+    method = node.func.attr.value
+    default = _ROW_LIMITERS[method]
+    if method == "sample" and model.value_of(node.func.value).kind not in ("dataframe", "series"):
+        if not any(a.keyword is not None and a.keyword.value == "n" for a in node.args):
+            return None
+    arg = None
+    for a in node.args:
+        if a.star:
+            return None
+        if a.keyword is None and arg is None:
+            arg = a.value
+        elif a.keyword is not None and a.keyword.value == "n":
+            arg = a.value
+        elif a.keyword is not None and a.keyword.value == "frac":
+            return None
+    if arg is None:
+        return default
+    s = of(model, arg, d)
+    return s.count if s.small else None
 
 
 def _call(model, node: cst.Call, d: int) -> Scale:
@@ -332,6 +400,10 @@ def _call(model, node: cst.Call, d: int) -> Scale:
         method = func.attr.value
         if method in SMALL_METHODS:
             return SMALL_SCALE
+        if method in _ROW_LIMITERS:
+            rows = _row_limit(model, node, d)
+            if rows is not None:
+                return known(rows)
         base = of(model, func.value, d)
         if base.data:
             return base
@@ -369,6 +441,7 @@ def shape(model, node: cst.BaseExpression, d: int = 0) -> Scale:
             return inner if inner.data else UNKNOWN_SCALE
         total = 1
         found_data = None
+        dims = 0
         unknown = False
         for el in node.elements:
             s = of(model, el.value, d + 1)
@@ -378,14 +451,18 @@ def shape(model, node: cst.BaseExpression, d: int = 0) -> Scale:
                 total = min(total * s.count, _LIMIT)
             elif s.data:
                 found_data = found_data or s
+                dims += 1
             else:
                 unknown = True
         if found_data is not None:
-            return Scale(DATA, total, found_data.why, found_data.named)
+            return Scale(DATA, total, found_data.why, found_data.named, data_dims=dims)
         if unknown:
             return Scale(UNKNOWN, total)
         return known(total)
-    return of(model, node, d)
+    s = of(model, node, d)
+    if s.data:
+        return Scale(DATA, 1, s.why, s.named, data_dims=1)
+    return s
 
 
 def is_test_path(path: str) -> bool:

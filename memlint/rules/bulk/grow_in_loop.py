@@ -43,6 +43,11 @@ APPENDERS = {
 }
 # A loop with a constant trip count this small re-allocates too few times to matter.
 SMALL_TRIP_COUNT = 10
+# A loop known to run at least this many times is long enough to report by default.
+MANY_TRIPS = 1_000
+# An accumulator made empty with rows this wide (`np.empty((0, 768))`) gathers a matrix per
+# row of whatever the loop runs over: worth reporting whatever the loop's length.
+WIDE_ROW = 64
 
 
 class GrowInLoop(Rule):
@@ -112,20 +117,24 @@ class GrowInLoop(Rule):
         list is never worse.
     """
     invalid = (
-        "import numpy as np\nscores = np.array([])\nfor x in xs:\n    scores = np.append(scores, f(x))\n",
+        "import numpy as np\nimport pandas as pd\nX = pd.read_csv(p)\nscores = np.array([])\n"
+        "for i in range(len(X)):\n    scores = np.append(scores, f(X.iloc[i]))\n",
         "import pandas as pd\ndf = pd.DataFrame()\nfor path in paths:\n"
-        "    df = pd.concat([df, load(path)], ignore_index=True)\n",
-        "import torch\nout = None\nwhile True:\n    x = step()\n"
+        "    df = pd.concat([df, pd.read_parquet(path)], ignore_index=True)\n",
+        "import torch\nloader = torch.utils.data.DataLoader(ds)\nout = None\nfor x, y in loader:\n"
         "    out = x if out is None else torch.cat((out, x), dim=0)\n",
-        "import pandas as pd\ndef rows(items):\n    df = pd.DataFrame(columns=['a'])\n"
-        "    for it in items:\n        df = df.append({'a': it}, ignore_index=True)\n    return df\n",
-        "import numpy as np\nclass Buf:\n    def feed(self, chunks):\n        for c in chunks:\n"
-        "            self.data = np.vstack([self.data, c])\n",
-        "import tensorflow as tf\nfor b in ds:\n    acc = tf.concat([acc, b], axis=0)\n",
+        "import pandas as pd\ndef rows(path):\n    df = pd.DataFrame(columns=['a'])\n"
+        "    for it in pd.read_csv(path).itertuples():\n        df = df.append({'a': it.a}, ignore_index=True)\n    return df\n",
+        "import numpy as np\nclass Buf:\n    def feed(self, chunks):\n        self.data = np.empty((0, 256))\n"
+        "        for c in chunks:\n            self.data = np.vstack([self.data, c])\n",
+        "import tensorflow as tf\nacc = tf.zeros((0, 128))\nfor b in ds:\n    acc = tf.concat([acc, b], axis=0)\n",
     )
     valid = (
         "import numpy as np\nparts = []\nfor x in xs:\n    parts.append(f(x))\nacc = np.concatenate(parts)\n",
         "import numpy as np\nacc = np.concatenate([acc, x])\n",
+        "import numpy as np\nscores = np.array([])\nfor x in xs:\n    scores = np.append(scores, f(x))\n",
+        "import torch\nmeans = torch.tensor([0.0])\nfor xb in test_loader:\n"
+        "    means = torch.cat([means, model(xb).mean])\n",
         "import numpy as np\nfor x in xs:\n    out = np.concatenate([acc, x])\n",
         "import numpy as np\nfor k in range(3):\n    feats = np.hstack([feats, feats ** k])\n",
         "import pandas as pd\nfor col in ['a', 'b']:\n    df = pd.concat([df, dummies(col)], axis=1)\n",
@@ -151,7 +160,9 @@ class GrowInLoop(Rule):
         for call in calls:
             found = self._grows(call, target) if type(call) is cst.Call else None
             if found is not None and self._in_long_loop() and self._accumulates(node, target):
-                func, fix = found
+                func, fix, parts = found
+                if not self._worth_it(parts, target):
+                    return
                 self.report(call, func=func, name=target,
                             fix=f"append the parts to a list and call {fix} once after the loop")
                 return
@@ -170,7 +181,8 @@ class GrowInLoop(Rule):
                      for el in seq.elements]
             if target in names and any(n != target for n in names):
                 args = "(parts, axis)" if qn == "tensorflow.concat" else "(parts)"
-                return short_name(qn), short_name(qn) + args
+                parts = [el.value for el, n in zip(seq.elements, names) if n != target]
+                return short_name(qn), short_name(qn) + args, parts
             return None
         if qn in APPENDERS:
             kw, fix = APPENDERS[qn]
@@ -178,13 +190,71 @@ class GrowInLoop(Rule):
             args = positional(call)
             arr = arr.value if arr is not None else (args[0].value if args else None)
             if arr is not None and dotted(arr) == target:
-                return short_name(qn), fix
+                rest = [a.value for a in args[1:2]] or [a.value for a in call.args if a.keyword is not None
+                                                         and a.keyword.value in ("values", "other", "b")]
+                return short_name(qn), fix, rest
             return None
         func = call.func
         if (type(func) is cst.Attribute and func.attr.value == "append"
                 and dotted(func.value) == target
                 and sem.value_of(func.value).kind in ("dataframe", "series")):
-            return f"{target}.append", "pd.concat(parts)"
+            return f"{target}.append", "pd.concat(parts)", [a.value for a in call.args[:1]]
+        return None
+
+    def _worth_it(self, parts, target: str) -> bool:
+        """The scale policy (docs/scale.md): the copying is quadratic in the number of
+        iterations, so it matters when the loop runs once per row of data (not once per
+        batch of a DataLoader), at least MANY_TRIPS times, or when each part is itself data
+        (frames read in a loop, the batches themselves); otherwise only with
+        `report-unknown-scale`."""
+        model = self.ctx.semantic
+        for part in parts:
+            if S.of(model, part).data:
+                return True
+        stack = self.ctx.stack
+        for i in range(len(stack) - 2, -1, -1):
+            node, child = stack[i], stack[i + 1]
+            if type(node) in (cst.FunctionDef, cst.Lambda, cst.ClassDef):
+                break
+            if type(node) is cst.For and child is node.body:
+                sc = S.of(model, node.iter)
+                if sc.data and not sc.batches and not sc.named:
+                    return True
+                if sc.small and sc.count is not None and sc.count >= MANY_TRIPS:
+                    return True
+            if type(node) in (cst.For, cst.While) and child is node.body and i > 0:
+                width = self._initial_width(stack[i - 1], node, target)
+                if width is not None and width >= WIDE_ROW:
+                    return True
+        return self.ctx.report_unknown_scale and not self.ctx.is_test
+
+    def _initial_width(self, block, loop, target: str) -> Optional[int]:
+        """The row width the accumulator starts with, when it is made empty before the loop
+        with a known width: `emb = np.empty((0, 768))` gives 768."""
+        body = getattr(block, "body", None)
+        if not isinstance(body, (list, tuple)) or loop not in body:
+            return None
+        for stmt in reversed(body[: body.index(loop)]):
+            if type(stmt) is not cst.SimpleStatementLine:
+                continue
+            for small in stmt.body:
+                if (type(small) is cst.Assign and len(small.targets) == 1
+                        and dotted(small.targets[0].target) == target):
+                    call = small.value
+                    if type(call) is not cst.Call or not call.args:
+                        return None
+                    shape = call.args[0].value
+                    if type(shape) not in (cst.Tuple, cst.List) or len(shape.elements) < 2:
+                        return None
+                    dims = [S.of(self.ctx.semantic, el.value) for el in shape.elements]
+                    if not (dims[0].small and dims[0].count == 0):
+                        return None
+                    width = 1
+                    for d in dims[1:]:
+                        if not d.small or d.count is None:
+                            return None
+                        width *= d.count
+                    return width
         return None
 
     def _in_long_loop(self) -> bool:

@@ -49,6 +49,15 @@ RANDOM_HINTS = {
 }
 # Methods that cast the array (its float64 lives only for the statement) or only reshape it.
 CASTS = frozenset("astype tolist item view".split())
+# Calls that copy an array into their own dtype (float32 for torch.Tensor/FloatTensor):
+# passing the float64 array straight in is a cast at once.
+CONVERTERS = frozenset("torch.Tensor torch.FloatTensor torch.HalfTensor torch.LongTensor "
+                       "torch.IntTensor torch.BoolTensor torch.ByteTensor".split())
+# ... and calls that do so when given dtype=
+DTYPE_CONVERTERS = frozenset("numpy.asarray numpy.array numpy.ascontiguousarray torch.tensor "
+                             "torch.as_tensor tensorflow.constant tensorflow.convert_to_tensor "
+                             "jax.numpy.asarray jax.numpy.array".split())
+TENSOR_CASTS = frozenset("float half int long bfloat16 bool to type".split())
 SHAPE_ONLY = frozenset("reshape T ravel flatten squeeze transpose".split())
 # numpy functions that combine their array arguments into a new array of the promoted dtype:
 # a float64 operand among float64 data changes nothing.
@@ -114,7 +123,7 @@ class ImplicitFloat64(Rule):
     }
     invalid = (
         "import numpy as np\nbuf = np.empty((4096, 4096))\n",
-        "from numpy import ones\nimport pandas as pd\nX = pd.read_csv(p)\nw = ones(len(X))\n",
+        "from numpy import ones\nimport pandas as pd\nX = pd.read_csv(p)\nw = ones((len(X), 64))\n",
         "import numpy as np\nimport torch\nX = torch.load('x.pt')\nnoise = np.random.randn(X.shape[0], 128)\n",
         "import numpy\ngrid = numpy.full((2048, 2048), 0.5)\n",
         "import numpy as np\ndata = np.loadtxt('points.txt')\n",
@@ -158,9 +167,17 @@ class ImplicitFloat64(Rule):
         threshold = max(1, self.option("min-bytes") // 8)
         if not reportable(sc, self.ctx, threshold):
             return
+        estimate = S.estimated_elements(sc)
+        if (estimate is not None and estimate < threshold and not sc.named
+                and not (self.ctx.report_unknown_scale and not self.ctx.is_test)):
+            return  # a vector or a narrow matrix per row: float32 saves little
         if not sc.data and sc.count is not None and sc.count >= threshold:
             nbytes = sc.count * 8
             size = f" and allocates {human_bytes(nbytes)} (float32: {human_bytes(nbytes // 2)})"
+        elif sc.data and estimate is not None and not sc.named:
+            rows = "rows" if sc.data_dims == 1 else "rows in each data-sized dimension"
+            size = (f" on a data-sized shape ({sc.why}): {human_bytes(estimate * 8)} at "
+                    f"{S.DATA_ROWS:,} {rows}, half that as float32")
         elif sc.data:
             size = f" on a data-sized shape ({sc.why})"
         else:
@@ -205,8 +222,17 @@ class ImplicitFloat64(Rule):
                 continue
             if t is cst.Arg:
                 call = stack[i - 1] if i >= 1 else None
-                if type(call) is cst.Call and model.qualified_name(call.func) in COMBINERS:
+                if type(call) is not cst.Call or parent.keyword is not None:
+                    return False
+                qn = model.qualified_name(call.func)
+                if qn in COMBINERS or qn in CONVERTERS:
                     return True
+                if qn in DTYPE_CONVERTERS and keyword(call, "dtype") is not None:
+                    return True
+                if qn == "torch.from_numpy":  # shares the buffer: the tensor's cast decides
+                    up = stack[i - 2] if i >= 2 else None
+                    return (type(up) is cst.Attribute and up.value is call
+                            and up.attr.value in TENSOR_CASTS)
                 return False
             if t is cst.AugAssign:
                 return True

@@ -6,6 +6,7 @@ from typing import Set
 
 import libcst as cst
 
+from memlint.semantic import scale as S
 from memlint.rule import Rule
 from memlint.semantic.syntax import positional
 from memlint.semantic.bindings import dotted, names_read
@@ -95,7 +96,9 @@ class MaterializedIteration(Rule):
         changes (`for k in list(d): del d[k]`), so the rule stays silent whenever the loop
         body could mutate anything the listed expression names: a method other than a plain
         read (`get`, `keys`, `items`, ...), an item or attribute assignment, a `del`, or
-        passing it to a function. Shadowed `list` or `range` are not flagged.
+        passing it to a function. Shadowed `list` or `range` are not flagged. Nor is a list
+        the scale model knows to be small (docs/scale.md): `list(df.columns)`,
+        `list(range(5))`, a comprehension over a literal.
     """
     invalid = (
         "for x in [normalize(r) for r in rows]:\n    write(x)\n",
@@ -151,6 +154,8 @@ class MaterializedIteration(Rule):
                 return
         else:
             return
+        if what != "the list" and S.of(self.ctx.semantic, source).small:
+            return  # `list(df.columns)`, `list(range(5))`: a few pointers, nothing to save
         names = names_read(source)
         touches = _Touches(names)
         node.body.visit(touches)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import List, Optional
+
 import libcst as cst
 
 from memlint.rule import Rule
@@ -22,6 +24,34 @@ BOUNDS = {
     "read_feather": ("columns",),
     "read_orc": ("columns",),
 }
+
+
+def _columns_read_for(call: cst.Call, cols_kw: str) -> Optional[List[str]]:
+    """The columns the read itself needs beside those the code uses: its `index_col=` and
+    `parse_dates=` columns, by name. None when they are named by position or otherwise (a
+    usecols= list would then move another column into the index, or drop one it parses)."""
+    out: List[str] = []
+    for name in ("index_col", "parse_dates"):
+        arg = keyword(call, name)
+        if arg is None or is_none(arg.value) or is_false(arg.value):
+            continue
+        value = arg.value
+        if name == "parse_dates" and type(value) is cst.Name and value.value == "True":
+            continue  # parses the index: its column is index_col's, handled above
+        items = value.elements if type(value) in (cst.List, cst.Tuple) else None
+        values = [el.value for el in items] if items is not None else [value]
+        for v in values:
+            if type(v) is not cst.SimpleString:
+                return None
+            try:
+                text = v.evaluated_value
+            except Exception:  # noqa: BLE001 - a malformed literal
+                return None
+            if not isinstance(text, str):
+                return None
+            if text not in out:
+                out.append(text)
+    return out
 
 
 class UnboundedRead(Rule):
@@ -74,7 +104,7 @@ class UnboundedRead(Rule):
     invalid = (
         "from pandas import read_csv as rc\nframe = rc(path)\nprint(frame['a'].mean())\n",
         "import pandas\nt = pandas.read_parquet('a.parquet')\ntotal = t.amount.sum()\n",
-        "import pandas as pd\nx = pd.read_json(p, lines=True)\nx['t'] = pd.to_datetime(x['t'])\n",
+        "import pandas as pd\nx = pd.read_json(p, lines=True)\nx['t'] = x['t'].astype('float32')\n",
         "import pandas as pd\ndef f(con):\n    return pd.read_sql('select * from t', con).to_numpy()\n",
         "def load(p):\n    import pandas as pd\n    df = pd.read_csv(p, sep=';')\n    return df.sample(1000)\n",
     )
@@ -184,11 +214,15 @@ class UnboundedRead(Rule):
         if use.columns and not use.whole and not use.array and cols_kw is not None:
             cols = use.columns
             listed = ", ".join(f"`{c}`" for c in cols[:6]) + ("..." if len(cols) > 6 else "")
-            self.report(node, message=(
-                f"{reader}() loads every column, but only {listed} of {what} "
-                f"{'is' if len(cols) == 1 else 'are'} used: pass {cols_kw}="
-                + (repr(cols) if len(cols) <= 12 else "[...] with those columns")))
-            return
+            kept = _columns_read_for(node, cols_kw)
+            if kept is not None:
+                wanted = kept + [c for c in cols if c not in kept]
+                self.report(node, message=(
+                    f"{reader}() loads every column of the file, but only {listed} of {what} "
+                    f"{'is' if len(cols) == 1 else 'are'} used: if the file holds more, pass "
+                    f"{cols_kw}="
+                    + (repr(wanted) if len(wanted) <= 12 else "[...] with those columns")))
+                return
         if use.array and not use.whole and dtype_ok:
             self.report(node, message=(
                 f"{reader}() infers float64 for every numeric column, and {what} becomes one "
