@@ -124,7 +124,7 @@ def test_rules_listing_json():
 
 def test_rule_docs_and_version():
     r = memlint("rule", "MEM101")
-    assert r.returncode == 0 and "## Why is this bad?" in r.stdout
+    assert r.returncode == 0 and "\nWhy is this bad?\n" in r.stdout
     assert memlint("rule", "MEM999").returncode == 2
     assert memlint("--version").stdout.startswith("memlint ")
 
