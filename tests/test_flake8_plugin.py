@@ -99,6 +99,15 @@ def test_reads_tool_memlint_from_pyproject(project):
     assert flake8_findings(["--select=MEM", "pkg"], cwd=project) == []
 
 
+def test_a_comma_separated_string_in_pyproject_is_a_list(project):
+    (project / "pkg" / "lines.py").write_text(
+        "for line in open('a.txt').readlines():\n    print(line)\n")
+    assert sorted(f[3] for f in flake8_findings(["--select=MEM", "pkg"], cwd=project)) == [
+        "MEM101", "MEM102"]
+    (project / "pyproject.toml").write_text('[tool.memlint]\nignore = "MEM101,MEM102"\n')
+    assert flake8_findings(["--select=MEM", "pkg"], cwd=project) == []
+
+
 def test_flake8_side_options_override_pyproject(project):
     (project / "pyproject.toml").write_text('[tool.memlint]\nignore = ["MEM101"]\n')
     assert flake8_findings(["--select=MEM", "--memlint-select=MEM101", "pkg"], cwd=project)
