@@ -72,3 +72,32 @@ def test_markdown_output_is_the_docs_rendering():
     assert r.returncode == 0
     assert r.stdout == render_rule(registry.by_code("MEM101"))
     assert "## Why is this bad?" in r.stdout
+
+
+MEM702_LOOP = "    for x, y in loader:\n        total += crit(net(x), y)\n"
+MEM702_HEAD = "import torch\nimport torch.nn as nn\ncrit = nn.MSELoss()\ntotal = 0\n"
+
+
+def test_mem702_known_limits_say_what_silences_it_and_the_cli_agrees(tmp_path):
+    r = run(memlint_command() + ["rule", "MEM702"])
+    limits = " ".join(r.stdout.split("\nKnown limits\n", 1)[1].split())
+    for needle in ("with torch.no_grad():", "with torch.inference_mode():",
+                   "torch.set_grad_enabled(False)", "per function", "decorated",
+                   "`model.eval()` alone"):
+        assert needle in limits, needle
+    silenced = {
+        "no_grad.py": MEM702_HEAD + "with torch.no_grad():\n" + MEM702_LOOP,
+        "inference.py": MEM702_HEAD + "@torch.inference_mode()\ndef ev():\n    total = 0\n"
+                        + MEM702_LOOP,
+        "switch.py": MEM702_HEAD + "torch.set_grad_enabled(False)\nif True:\n" + MEM702_LOOP,
+    }
+    flagged = {
+        "plain.py": MEM702_HEAD + "if True:\n" + MEM702_LOOP,
+        "other_function.py": MEM702_HEAD + "def a():\n    torch.set_grad_enabled(False)\n"
+                             "def ev():\n    total = 0\n" + MEM702_LOOP,
+    }
+    for name, src in {**silenced, **flagged}.items():
+        (tmp_path / name).write_text(src)
+    r = run(memlint_command() + ["check", "--select", "MEM702", "--no-cache", "."], cwd=tmp_path)
+    got = {line.split(":")[0] for line in r.stdout.splitlines()}
+    assert got == set(flagged), r.stdout
