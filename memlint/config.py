@@ -230,11 +230,14 @@ def check_options(rule: Type[Rule], value, where: str) -> dict:
 
 
 def _str_list(value, where: str) -> List[str]:
+    """A list key's value. A string is a comma-separated list, as on the command line and in
+    the flake8 and pylint options (`ignore = "MEM201,MEM101"`); a list is the documented form."""
     if isinstance(value, str):
-        value = [value]
+        return [v.strip() for v in value.split(",") if v.strip()]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{where} must be a list of strings")
-    return list(value)
+        raise ConfigError(f"{where} must be a list of strings (or one comma-separated string), "
+                          f"got {value!r}")
+    return [v.strip() for v in value if v.strip()]
 
 
 def check_selectors(values: Sequence[str], where: str) -> None:

@@ -5,8 +5,9 @@ Positions follow libcst: 1-based lines, 0-based columns. Frontends convert when 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from typing import Tuple
+from typing import Callable, Optional, Tuple
 
 # The key, in the engine's per-rule options, of the options that apply to every rule
 # (`report-unknown-scale`).
@@ -24,6 +25,34 @@ ENGINE_CODES = {
     READ_ERROR: "read-error",
     TOO_COMPLEX: "too-complex",
 }
+
+
+# A line number that a message mentions ("at line 12") is written by a rule as `line_ref(12)`
+# and named by the engine once the file is linted: "line 12" in a Python file, "cell 3, line 2"
+# in a notebook, whose lines count within their cell. The mark never leaves the engine.
+_LINE_MARK = "\x1f"
+_LINE_REF = re.compile(f"(line )?{_LINE_MARK}(\\d+){_LINE_MARK}")
+
+
+def line_ref(line: int) -> str:
+    """A line number for a message template's `line {...}` placeholder."""
+    return f"{_LINE_MARK}{int(line)}{_LINE_MARK}"
+
+
+def name_lines(message: str, cell_of: Optional[Callable[[int], Tuple[int, int]]] = None) -> str:
+    """`message` with its line references named: as numbers, or with `cell_of` (a line of a
+    notebook's module -> (cell, line in the cell)) as "cell C, line L"."""
+    if _LINE_MARK not in message:
+        return message
+
+    def name(m: "re.Match") -> str:
+        line = int(m.group(2))
+        if cell_of is None:
+            return f"{m.group(1) or ''}{line}"
+        cell, in_cell = cell_of(line)
+        return f"cell {cell}, line {in_cell}" if m.group(1) else f"{in_cell} (cell {cell})"
+
+    return _LINE_REF.sub(name, message)
 
 
 @dataclass(frozen=True)

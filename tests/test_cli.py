@@ -101,12 +101,28 @@ def test_per_file_ignores_and_exclude(project):
     ('[tool.memlint]\nignore = "MEM1\n', "TOML"),
     ('[tool.memlint.implicit-float64]\nmin-byte = 3\n', "min-byte"),
     ('[tool.memlint.implicit-float64]\nmin-bytes = "x"\n', "min-bytes"),
+    ('[tool.memlint]\nignore = "MEM201,MEM777"\n', "'MEM777'"),  # each item is checked
+    ('[tool.memlint]\nignore = 101\n', "must be a list of strings"),
 ])
 def test_config_errors_exit_2(project, toml, needle):
     (project / "pyproject.toml").write_text(toml)
     r = memlint("check", "pkg", cwd=project)
     assert r.returncode == 2, r.stdout + r.stderr
     assert needle in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("key", ["ignore", "per-file-ignores"])
+def test_a_string_for_a_list_key_is_a_comma_separated_list(project, key):
+    (project / "pkg" / "lines.py").write_text(
+        "for line in open('a.txt').readlines():\n    print(line)\n")
+    assert memlint("check", "--no-cache", "pkg", cwd=project).returncode == 1
+    if key == "ignore":
+        toml = '[tool.memlint]\nignore = "MEM201, MEM101,MEM102"\n'
+    else:
+        toml = '[tool.memlint.per-file-ignores]\n"pkg/*" = "MEM101,MEM102"\n'
+    (project / "pyproject.toml").write_text(toml)
+    r = memlint("check", "--no-cache", "pkg", cwd=project)
+    assert r.returncode == 0 and r.stdout == "", r.stdout + r.stderr
 
 
 def test_rule_option_from_config(project):
@@ -124,7 +140,7 @@ def test_rules_listing_json():
 
 def test_rule_docs_and_version():
     r = memlint("rule", "MEM101")
-    assert r.returncode == 0 and "## Why is this bad?" in r.stdout
+    assert r.returncode == 0 and "\nWhy is this bad?\n" in r.stdout
     assert memlint("rule", "MEM999").returncode == 2
     assert memlint("--version").stdout.startswith("memlint ")
 

@@ -65,8 +65,8 @@ def test_rules_md_lists_every_rule_once():
 def test_rule_command_prints_the_figure():
     r = run(memlint_command() + ["rule", "MEM101"])
     assert r.returncode == 0, r.stderr
-    assert "## Why is this bad?" in r.stdout and "Measured (" in r.stdout
-    assert "## Known limits" in r.stdout
+    assert "\nWhy is this bad?\n" in r.stdout and "Measured (" in r.stdout
+    assert "\nKnown limits\n" in r.stdout
 
 
 def test_readme_links_the_docs():

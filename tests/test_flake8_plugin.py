@@ -99,6 +99,15 @@ def test_reads_tool_memlint_from_pyproject(project):
     assert flake8_findings(["--select=MEM", "pkg"], cwd=project) == []
 
 
+def test_a_comma_separated_string_in_pyproject_is_a_list(project):
+    (project / "pkg" / "lines.py").write_text(
+        "for line in open('a.txt').readlines():\n    print(line)\n")
+    assert sorted(f[3] for f in flake8_findings(["--select=MEM", "pkg"], cwd=project)) == [
+        "MEM101", "MEM102"]
+    (project / "pyproject.toml").write_text('[tool.memlint]\nignore = "MEM101,MEM102"\n')
+    assert flake8_findings(["--select=MEM", "pkg"], cwd=project) == []
+
+
 def test_flake8_side_options_override_pyproject(project):
     (project / "pyproject.toml").write_text('[tool.memlint]\nignore = ["MEM101"]\n')
     assert flake8_findings(["--select=MEM", "--memlint-select=MEM101", "pkg"], cwd=project)
@@ -142,18 +151,35 @@ def test_rule_option_changes_findings(project):
 
 
 @pytest.mark.parametrize("toml,args,needle", [
-    ('[tool.memlint]\nselectt = ["MEM1"]\n', [], "selectt"),
-    ("", ["--memlint-select=MEM999"], "MEM999"),
-    ("", ["--memlint-implicit-float64-min-bytes=lots"], "min-bytes"),
+    ('[tool.memlint]\nselectt = ["MEM1"]\n', [], "tool.memlint.selectt"),
+    ('[tool.memlint]\nignore = ["MEM999"]\n', [], "tool.memlint.ignore"),
+    ("", ["--memlint-select=MEM999"], "--memlint-select"),
+    ("", ["--memlint-implicit-float64-min-bytes=lots"], "--memlint-implicit-float64-min-bytes"),
 ])
-def test_configuration_errors_fail_flake8_with_the_message(project, toml, args, needle):
+def test_configuration_errors_stop_flake8_with_one_line_and_status_2(project, toml, args, needle):
     if toml:
         (project / "pyproject.toml").write_text(toml)
     if "min-bytes" in needle and registry.by_code("implicit-float64") is None:  # pragma: no cover
         pytest.skip("the implicit-float64 rule is not in the registry")
     r = flake8(["--select=MEM", *args, "pkg"], cwd=project)
-    assert r.returncode != 0
-    assert needle in r.stdout + r.stderr and "Traceback" not in r.stdout + r.stderr
+    # 2, not 1: CI can tell a broken configuration from findings (as `memlint check`).
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert r.stdout == ""
+    lines = r.stderr.splitlines()
+    assert len(lines) == 1, r.stderr
+    assert lines[0].startswith("memlint (flake8): error: ") and needle in lines[0]
+    if toml:
+        assert str(project / "pyproject.toml") in lines[0]
+
+
+def test_a_broken_configuration_below_the_named_folder_stops_flake8_before_any_file(project):
+    (project / "pkg" / "sub").mkdir()
+    (project / "pkg" / "sub" / "pyproject.toml").write_text('[tool.memlint]\nselect = "MEM9"\n')
+    (project / "pkg" / "sub" / "x.py").write_text(BAD)
+    r = flake8(["--select=MEM", "-j", "2", "pkg"], cwd=project)
+    assert r.returncode == 2 and r.stdout == "", r.stdout + r.stderr
+    assert str(project / "pkg" / "sub" / "pyproject.toml") in r.stderr
+    assert "failed during execution" not in r.stderr and "Traceback" not in r.stderr
 
 
 def _default_off_rules():

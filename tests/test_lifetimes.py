@@ -32,7 +32,7 @@ def test_lingering_message_names_the_lines():
     found = _diagnostics(SCRIPT, registry.select_rules(["MEM501"]))
     assert found == [(
         4, "MEM501",
-        "raw (a pandas.read_csv() frame) is not used after line 6 but stays alive during the "
+        "raw (the frame read by `pd.read_csv()`) is not used after line 6 but stays alive during the "
         "loop at line 7; add `del raw` after line 6",
     )]
 

@@ -88,6 +88,14 @@ def test_reads_tool_memlint_and_pylint_side_options(project):
     assert pylint_findings(["pkg/bad.py"], cwd=project) == []
 
 
+def test_a_comma_separated_string_in_pyproject_is_a_list(project):
+    (project / "pkg" / "lines.py").write_text(
+        "for line in open('a.txt').readlines():\n    print(line)\n")
+    assert sorted(f[3] for f in pylint_findings(["pkg"], cwd=project)) == ["MEM101", "MEM102"]
+    (project / "pyproject.toml").write_text('[tool.memlint]\nignore = "MEM101,MEM102"\n')
+    assert pylint_findings(["pkg"], cwd=project) == []
+
+
 def test_configuration_error_is_a_fatal_message(project):
     (project / "pyproject.toml").write_text('[tool.memlint]\nselectt = ["MEM1"]\n')
     r = pylint(["--disable=all", "--enable=memlint", "pkg/bad.py"], cwd=project)

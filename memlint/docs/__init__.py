@@ -9,7 +9,7 @@ import argparse
 import sys
 import textwrap
 from pathlib import Path
-from typing import List, Optional, Sequence, Type
+from typing import List, Optional, Sequence, Tuple, Type
 
 from memlint.docs import evidence
 from memlint.rule import Rule
@@ -34,38 +34,48 @@ def one_line(block: str) -> str:
     return " ".join(block.split())
 
 
-def _block(code: str) -> str:
-    return "```python\n" + textwrap.dedent(code).strip("\n") + "\n```"
+def rule_sections(rule: Type[Rule], evidence_link: str = "docs/evidence.md"
+                  ) -> List[Tuple[str, str, object]]:
+    """A rule's documentation sections, in print order, as (title, kind, body): kind "text"
+    (paragraphs with `code` spans), "code" (a Python snippet) or "options" (a list of
+    (name, default, help)). Both renderings, markdown and the terminal's, read these."""
+    why = section(rule.why)
+    measured = evidence.sentence(rule.code, evidence_link)
+    if measured:
+        why += "\n\n" + measured
+    sections: List[Tuple[str, str, object]] = [
+        ("What it does", "text", section(rule.what)),
+        ("Why is this bad?", "text", why),
+        ("Example", "code", textwrap.dedent(rule.example).strip("\n")),
+        ("Use instead", "code", textwrap.dedent(rule.use_instead).strip("\n")),
+        ("Fix", "text", FIX_TEXT[rule.fix]),
+    ]
+    if rule.limits.strip():
+        sections.append(("Known limits", "text", section(rule.limits)))
+    if rule.options:
+        sections.append(("Options", "options",
+                         [(name, opt.default, opt.help) for name, opt in rule.options.items()]))
+    return sections
 
 
 def render_rule(rule: Type[Rule], heading: str = "#", evidence_link: str = "docs/evidence.md") -> str:
+    """The rule's documentation as markdown (docs/rules.md, `memlint rule --output-format
+    markdown`); memlint.docs.terminal renders it for a terminal."""
     parts: List[str] = [f"{heading} {rule.code} {rule.name}", ""]
     state = "on" if rule.default else "off"
     parts.append(f"{rule.summary}  ")
     parts.append(f"Default: **{state}** · pylint: `{rule.pylint_id}` / `{rule.name}`")
     parts.append("")
-    why = section(rule.why)
-    measured = evidence.sentence(rule.code, evidence_link)
-    if measured:
-        why += "\n\n" + measured
-    sections = [
-        ("What it does", section(rule.what)),
-        ("Why is this bad?", why),
-        ("Example", _block(rule.example)),
-        ("Use instead", _block(rule.use_instead)),
-        ("Fix", FIX_TEXT[rule.fix]),
-    ]
-    if rule.limits.strip():
-        sections.append(("Known limits", section(rule.limits)))
-    if rule.options:
-        lines = [
-            f"- `{name}` (default `{opt.default!r}`): {opt.help}" for name, opt in rule.options.items()
-        ]
-        sections.append(
-            ("Options", f"Set in `[tool.memlint.{rule.name}]`.\n\n" + "\n".join(lines))
-        )
-    for title, body in sections:
-        parts += [f"{heading}# {title}", "", body, ""]
+    for title, kind, body in rule_sections(rule, evidence_link):
+        if kind == "code":
+            text = "```python\n" + str(body) + "\n```"
+        elif kind == "options":
+            lines = [f"- `{name}` (default `{default!r}`): {help_text}"
+                     for name, default, help_text in body]  # type: ignore[union-attr]
+            text = f"Set in `[tool.memlint.{rule.name}]`.\n\n" + "\n".join(lines)
+        else:
+            text = str(body)
+        parts += [f"{heading}# {title}", "", text, ""]
     return "\n".join(parts).rstrip() + "\n"
 
 
@@ -85,9 +95,10 @@ def render_rules_markdown(rules: Optional[Sequence[Type[Rule]]] = None) -> str:
         "",
         f"<!-- Generated from the rule registry by `{REGENERATE}`; do not edit. -->",
         "",
-        "Each rule's documentation, as `memlint rule CODE` prints it. Every example is one of the",
-        "rule's tested examples, and every measured figure comes from",
-        "[`bench/evidence.py`](../bench/evidence.py) (see [evidence.md](evidence.md)).",
+        "Each rule's documentation, as `memlint rule CODE` prints it (this markdown with",
+        "`--output-format markdown`). Every example is one of the rule's tested examples, and",
+        "every measured figure comes from [`bench/evidence.py`](../bench/evidence.py) (see",
+        "[evidence.md](evidence.md)).",
         "",
         "| code | name | default | summary |",
         "| --- | --- | --- | --- |",

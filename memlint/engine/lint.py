@@ -20,7 +20,8 @@ from memlint.engine.positions import locate
 from memlint.engine.suppress import Suppressions
 from memlint.engine.traversal import traverse
 from memlint.engine.triggers import matches as trigger_matches
-from memlint.model import GLOBAL_OPTIONS, INTERNAL_ERROR, SYNTAX_ERROR, Diagnostic, FileResult
+from memlint.model import (GLOBAL_OPTIONS, INTERNAL_ERROR, SYNTAX_ERROR, Diagnostic, FileResult,
+                           name_lines)
 from memlint.rule import FileContext, Rule
 from memlint.sources import notebook
 from memlint.sources.python import decode
@@ -51,13 +52,16 @@ def lint_source(
     options: Optional[Dict[str, dict]] = None,
     syntax_check: bool = False,
     noqa: bool = True,
+    *,
+    cell_of=None,
 ) -> FileResult:
     """Lint one file's text (str) or bytes with `rules`. Never raises.
 
     A file no rule's trigger matches is not parsed; with `syntax_check` it is still checked
     for syntax errors (MEM001), as the CLI wants. The flake8 and pylint plugins leave it
     off: their hosts report syntax errors themselves. With `noqa` false, `# noqa` comments
-    are ignored (flake8's `--disable-noqa`).
+    are ignored (flake8's `--disable-noqa`). `cell_of` (a notebook's map from its module's
+    lines to (cell, line in the cell)) names the lines that messages mention by cell.
     """
     result = FileResult(path)
     # The cyclic garbage collector would walk the growing tree over and over while libcst
@@ -80,6 +84,10 @@ def lint_source(
     finally:
         if collecting:
             gc.enable()
+    for i, d in enumerate(result.diagnostics):
+        named = name_lines(d.message, cell_of)
+        if named is not d.message:
+            result.diagnostics[i] = dataclasses.replace(d, message=named)
     result.diagnostics.sort(key=Diagnostic.sort_key)
     return result
 
@@ -220,7 +228,7 @@ def lint_notebook(data, path: str, rules: Sequence[Type[Rule]] = (),
         result.diagnostics.append(Diagnostic(path, 1, 0, INTERNAL_ERROR,
                                              f"internal error in memlint: {describe(e)}", "internal-error"))
         return result
-    inner = lint_source(nb.source, path, rules, options, True, noqa)
+    inner = lint_source(nb.source, path, rules, options, True, noqa, cell_of=nb.cell_of)
     result = FileResult(path, inner.status)
     for d in inner.diagnostics:
         cell, line = nb.cell_of(d.line)

@@ -11,9 +11,10 @@ from memlint import __version__, registry
 from memlint.config import ConfigError, Settings, load, with_overrides
 from memlint.model import GLOBAL_OPTIONS
 from memlint.docs import render_rule
+from memlint.docs.terminal import render_rule_text
 from memlint.engine import lint_file
 from memlint.frontends.host import apply_overrides
-from memlint.output import FORMATS, STRUCTURED, statistics
+from memlint.output import FORMATS, STRUCTURED, color, statistics
 from memlint.runner.parallel import default_jobs
 from memlint.runner.files import Run, display_path, lint_paths
 
@@ -71,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     rule = sub.add_parser("rule", help="print a rule's documentation")
     rule.add_argument("code", help="a rule code (MEM101) or name (unbounded-read)")
+    rule.add_argument("--output-format", default="text", choices=["text", "markdown"],
+                      help="text: for a terminal, coloured when stdout is one (never with "
+                           "NO_COLOR); markdown: as in docs/rules.md. Default: text")
     return parser
 
 
@@ -199,7 +203,10 @@ def cmd_rule(args) -> int:
     if rule is None:
         print(f"memlint: error: unknown rule {args.code!r} (see 'memlint rules')", file=sys.stderr)
         return EXIT_ERROR
-    sys.stdout.write(render_rule(rule))
+    if args.output_format == "markdown":
+        sys.stdout.write(render_rule(rule))
+    else:
+        sys.stdout.write(render_rule_text(rule, color=color.enabled(sys.stdout)))
     return EXIT_CLEAN
 
 

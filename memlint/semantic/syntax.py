@@ -71,6 +71,23 @@ def int_value(node: cst.BaseExpression, limit: int = 10**15):
     return None
 
 
+def source_text(node: cst.CSTNode) -> str:
+    """The node's code as written."""
+    return cst.Module([]).code_for_node(node)
+
+
+def named_call(receiver: cst.BaseExpression, tail: str, limit: int = 40) -> str:
+    """A message's name for a method call on `receiver`: `f.readlines()` as written, or
+    "this `.toarray()`" when the receiver is longer than `limit` or spans lines.
+
+    `tail` is what follows the receiver's dot: "readlines()", "read().splitlines()".
+    """
+    text = source_text(receiver).strip()
+    if text and len(text) <= limit and "\n" not in text:
+        return f"`{text}.{tail}`"
+    return f"this `.{tail}`"
+
+
 _ABBREVIATIONS = (("numpy.", "np."), ("pandas.", "pd."), ("tensorflow.", "tf."),
                   ("jax.numpy.", "jnp."))
 

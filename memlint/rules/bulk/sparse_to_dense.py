@@ -6,6 +6,7 @@ import libcst as cst
 
 from memlint.rule import Option, Rule
 from memlint.semantic import sklearn as SK
+from memlint.semantic.syntax import named_call
 
 DENSIFIERS = ("toarray", "todense")
 
@@ -129,9 +130,7 @@ class SparseToDense(Rule):
             value = sem.value_of(receiver)
             if value.kind != "sparse" or not value.large or value.origin == "subscript":
                 return
-            source = cst.Module([]).code_for_node(receiver)
-            what = (f"{source}.{func.attr.value}()" if len(source) <= 40 and "\n" not in source
-                    else f"this .{func.attr.value}()")
+            what = named_call(receiver, f"{func.attr.value}()")
             report = dict(what=what, origin=_origin(value.origin),
                           fix="keep it sparse (most scikit-learn estimators accept it) "
                               "or densify one batch of rows at a time")

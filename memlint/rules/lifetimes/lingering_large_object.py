@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import libcst as cst
 
+from memlint.model import line_ref
 from memlint.rule import Rule
-from memlint.semantic.syntax import int_value, is_false, is_none, is_true, keyword, positional, shape_size
+from memlint.semantic.syntax import (int_value, is_false, is_none, is_true, keyword, positional,
+                                     shape_size, short_name)
 from memlint.semantic.lifetime import ARRAY_KINDS, OPENERS, LifetimeHooks, is_copy_index, lingering
 from memlint.semantic.values import PANDAS_READERS
 
@@ -23,6 +25,9 @@ ALLOCATORS = frozenset(
     "torch.full torch.rand torch.randn numpy.random.rand numpy.random.randn".split()
 )
 FILE_CONTENTS = "the whole contents of a file"
+ORIGIN_LINE = "{origin-line}"  # in a description: the line of the call it names
+LABELS = {"dataframe": "frame", "series": "series", "ndarray": "array", "tensor": "tensor",
+          "sparse": "sparse matrix"}
 SHAPE_FIRST = frozenset("numpy.zeros numpy.ones numpy.empty numpy.full torch.full".split())
 LARGE_ELEMENTS = 10_000_000  # a constant-shape allocation from this many elements on
 # Methods of a large frame or array whose result is small (summaries, a few rows).
@@ -206,6 +211,10 @@ class LingeringLargeObject(LifetimeHooks, Rule):
     def __init__(self, ctx, settings=None):
         super().__init__(ctx, settings)
         self._candidates: List[tuple] = []
+        # (scope id, name) -> the large object bound to it so far, as (what it is, the call
+        # that made it, whether the name holds that call's result itself): a later object
+        # computed from the name is described by it.
+        self._held: Dict[Tuple[int, str], Tuple[str, cst.CSTNode, bool]] = {}
 
     def leave_Assign(self, node: cst.Assign) -> None:
         self._candidate(node, [t.target for t in node.targets])
@@ -226,15 +235,20 @@ class LingeringLargeObject(LifetimeHooks, Rule):
             return
         if name in scope.b.globals or name in scope.b.nonlocals:
             return
-        what = self._large(node.value)
-        if what is None:
+        found = self._large(node.value)
+        if found is None:
+            self._held.pop((id(scope), name), None)
             return
+        what, origin, source = found
+        if source is not None:
+            self._held[(id(scope), name)] = source
         frame = self.lifetime.frame_of.get(id(node))
         if frame is not None:
-            self._candidates.append((scope, name, targets[0], frame, what))
+            self._candidates.append((scope, name, targets[0], frame, what, origin))
 
-    def _large(self, expr) -> Optional[str]:
-        """What large object `expr` evaluates to, or None."""
+    def _large(self, expr) -> Optional[Tuple[str, Optional[cst.CSTNode], Optional[tuple]]]:
+        """What large object `expr` evaluates to, or None: (its description, the node whose
+        line the description's ORIGIN_LINE stands for, what a name bound to it holds)."""
         sem = self.ctx.semantic
         if isinstance(expr, cst.Call):
             qn = sem.qualified_name(expr.func)
@@ -245,19 +259,21 @@ class LingeringLargeObject(LifetimeHooks, Rule):
                            and not is_false(keyword(expr, k).value)
                            for k in ("chunksize", "iterator", "nrows")):
                         return None
-                    return f"a {qn}() frame"
+                    return _source(f"the frame read by `{short_name(qn)}()`", expr)
                 if qn in LOADERS:
-                    return self._loader(qn, expr)
+                    what = self._loader(qn, expr)
+                    return _source(what, expr) if what else None
                 if qn in ALLOCATORS:
-                    return self._allocation(qn, expr)
+                    what = self._allocation(qn, expr)
+                    return _source(what, expr) if what else None
                 return None
             func = expr.func
             if isinstance(func, cst.Attribute):
                 method = func.attr.value
                 if method in ("read", "read_bytes", "read_text") and self._whole_file(expr):
-                    return FILE_CONTENTS
+                    return FILE_CONTENTS, None, None
                 if method == "readlines" and self._whole_file(expr):
-                    return "every line of a file"
+                    return "every line of a file", None, None
                 if method in SMALL_RESULTS:
                     return None
         if isinstance(expr, cst.Subscript) and not is_copy_index(sem, expr):
@@ -265,10 +281,53 @@ class LingeringLargeObject(LifetimeHooks, Rule):
         if isinstance(expr, (cst.Call, cst.BinaryOperation, cst.Subscript)):
             v = sem.value_of(expr)
             if v.large and (v.fresh or isinstance(expr, cst.Subscript)) and v.kind in ARRAY_KINDS:
-                label = {"dataframe": "frame", "series": "series", "ndarray": "array",
-                         "tensor": "tensor", "sparse": "sparse matrix"}[v.kind]
-                return f"a {label} computed from a large one"
+                return self._computed(expr, LABELS[v.kind])
         return None
+
+    def _computed(self, expr, label: str):
+        """A new frame or array computed from a large one, described by where that one comes
+        from: "a copy of the frame read by `pd.read_csv()`", "an array computed from `raw`,
+        the frame read by `pd.read_csv()` at line 3"."""
+        sem = self.ctx.semantic
+        if (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute)
+                and expr.func.attr.value == "copy"):
+            how = "a copy of"
+        else:
+            how = f"{'an' if label[0] in 'aeiou' else 'a'} {label} computed from"
+        node = expr
+        while True:
+            if isinstance(node, cst.Call):
+                qn = sem.qualified_name(node.func)
+                if qn is not None and qn.rpartition(".")[0] == "pandas" and (
+                        qn.rpartition(".")[2] in PANDAS_READERS):
+                    what = f"the frame read by `{short_name(qn)}()`"
+                    return f"{how} {what}", None, (what, node, False)
+                if qn in LOADERS:
+                    what = f"the result of `{short_name(qn)}()`"
+                    return f"{how} {what}", None, (what, node, False)
+                if isinstance(node.func, cst.Attribute):
+                    node = node.func.value  # a method of the large object
+                    continue
+                large = [a.value for a in positional(node) if sem.value_of(a.value).large]
+                if not large:
+                    break
+                node = large[0]  # np.log1p(X): computed from its argument
+            elif isinstance(node, cst.Subscript):
+                node = node.value
+            elif isinstance(node, cst.BinaryOperation):
+                node = node.left if sem.value_of(node.left).large else node.right
+            elif isinstance(node, cst.Name):
+                scope = sem.lookup(node.value)
+                held = self._held.get((id(scope), node.value)) if scope is not None else None
+                if held is None:
+                    return f"{how} `{node.value}`", None, None
+                what, origin, itself = held
+                via = what if itself else f"computed from {what}"
+                return (f"{how} `{node.value}`, {via} at line {ORIGIN_LINE}", origin,
+                        (what, origin, False))
+            else:
+                break
+        return f"{how} a large one", None, None
 
     def _loader(self, qn: str, call: cst.Call) -> Optional[str]:
         if qn == "numpy.load" or qn == "joblib.load":
@@ -285,7 +344,7 @@ class LingeringLargeObject(LifetimeHooks, Rule):
             mm = keyword(call, "mmap")
             if mm is not None and is_true(mm.value):
                 return None
-        return f"a {qn}() result"
+        return f"the result of `{short_name(qn)}()`"
 
     def _allocation(self, qn: str, call: cst.Call) -> Optional[str]:
         args = positional(call)
@@ -302,7 +361,7 @@ class LingeringLargeObject(LifetimeHooks, Rule):
                 count *= v
         if count is None or count < LARGE_ELEMENTS:
             return None
-        return f"a {qn}() allocation of {count:,} elements"
+        return f"the `{short_name(qn)}()` allocation of {count:,} elements"
 
     def _whole_file(self, call: cst.Call) -> bool:
         sem = self.ctx.semantic
@@ -324,22 +383,31 @@ class LingeringLargeObject(LifetimeHooks, Rule):
 
     def leave_Module(self, node: cst.Module) -> None:
         found = []
-        for scope, name, target, frame, what in self._candidates:
+        for scope, name, target, frame, what, origin in self._candidates:
             hit = lingering(self.lifetime, scope, name, frame, flat=what == FILE_CONTENTS)
             if hit is not None:
-                found.append((name, target, what, hit))
+                found.append((name, target, what, origin, hit))
         if not found:
             return
         nodes = []
-        for _, _, _, hit in found:
+        for _, _, _, origin, hit in found:
             nodes += [hit.last, hit.work.node, hit.del_after.node]
+            if origin is not None:
+                nodes.append(origin)
         lines = self.lifetime.lines(nodes)
-        for name, target, what, hit in found:
+        for name, target, what, origin, hit in found:
             try:
                 last = lines[id(hit.last)][0]
                 work_line = lines[id(hit.work.node)][0]
                 del_line = lines[id(hit.del_after.node)][1]
+                if origin is not None:
+                    what = what.replace(ORIGIN_LINE, line_ref(lines[id(origin)][0]))
             except KeyError:
                 continue
-            self.report(target, name=name, what=what, last=last, work=hit.work.work,
-                        work_line=work_line, del_line=del_line)
+            self.report(target, name=name, what=what, last=line_ref(last), work=hit.work.work,
+                        work_line=line_ref(work_line), del_line=line_ref(del_line))
+
+
+def _source(what: str, call: cst.CSTNode):
+    """A large object made by `call` itself: a name bound to it holds it."""
+    return what, None, (what, call, True)

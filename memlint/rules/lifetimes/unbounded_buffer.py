@@ -6,6 +6,7 @@ from typing import List
 
 import libcst as cst
 
+from memlint.model import line_ref
 from memlint.rule import Rule
 from memlint.semantic.lifetime import (
     GROW_METHODS,
@@ -187,8 +188,8 @@ class UnboundedBuffer(LifetimeHooks, Rule):
         lines = rec.lines(nodes)
         for name, target, grow, loop, how in found:
             if id(grow) in lines and id(loop.node) in lines:
-                self.report(target, name=name, how=how, grow_line=lines[id(grow)][0],
-                            loop_line=lines[id(loop.node)][0])
+                self.report(target, name=name, how=how, grow_line=line_ref(lines[id(grow)][0]),
+                            loop_line=line_ref(lines[id(loop.node)][0]))
 
     def _local(self, scope, name, bind):
         rec = self.lifetime

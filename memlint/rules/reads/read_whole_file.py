@@ -7,7 +7,7 @@ from typing import Dict, List, Optional, Set, Tuple
 import libcst as cst
 
 from memlint.rule import Rule
-from memlint.semantic.syntax import has_star_args, keyword, positional
+from memlint.semantic.syntax import has_star_args, keyword, named_call, positional
 from memlint.semantic.bindings import dotted, mentions
 from memlint.semantic.values import FILE_OPENERS
 
@@ -172,7 +172,7 @@ class ReadWholeFile(Rule):
         if method == "readlines":
             if expr.args or not self._is_file(recv):
                 return None  # readlines(hint) stops after about `hint` characters
-            return f"{_show(recv)}.readlines()", recv, _iterate(recv)
+            return named_call(recv, "readlines()"), recv, _iterate(recv)
         if method == "split":
             args = expr.args
             if len(args) != 1 or args[0].keyword is not None or not _is_newline(args[0].value):
@@ -189,9 +189,9 @@ class ReadWholeFile(Rule):
             return None
         reader, source = inner.func.attr.value, inner.func.value
         if reader == "read" and not inner.args and self._is_file(source):
-            return f"{_show(source)}.read(){split}", source, _iterate(source)
+            return named_call(source, f"read(){split}"), source, _iterate(source)
         if reader == "read_text" and self.ctx.semantic.value_of(source).kind == "path":
-            return (f"{_show(source, 'Path(...)')}.read_text(){split}", source,
+            return (named_call(source, f"read_text(){split}"), source,
                     "open the file and iterate the file object line by line")
         return None
 
@@ -357,8 +357,3 @@ def _is_newline(node: cst.BaseExpression) -> bool:
 
 def _source(expr: cst.BaseExpression) -> str:
     return expr.value if isinstance(expr, cst.SimpleString) else "..."
-
-
-def _show(expr: cst.BaseExpression, fallback: str = "...") -> str:
-    name = dotted(expr)
-    return name if name is not None and len(name) <= 40 else fallback

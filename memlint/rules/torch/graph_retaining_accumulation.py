@@ -139,10 +139,9 @@ class GraphRetainingAccumulation(Rule):
     limits = """
         Silent when the value is visibly graph-free (`.item()`, `.detach()`, `.data`,
         `float(...)`, `.cpu().numpy()`, a criterion applied to detached or new tensors) or
-        detached on some path (`if step: loss = loss.detach()`); when the accumulation or the
-        loss is computed under `torch.no_grad()`/`inference_mode()` (a block, a decorator,
-        or a function some caller in the file runs under one) or the function makes
-        PyTorch < 0.4 `volatile` Variables; and when the accumulated
+        detached on some path (`if step: loss = loss.detach()`); when the grad mode governs
+        the accumulation or the loss (below) or the function makes PyTorch < 0.4 `volatile`
+        Variables; and when the accumulated
         graph is wanted: the total feeds a backward (summing loss terms, truncated BPTT,
         `loss += criterion(out_t, y_t)` then `loss.backward()`), or it is returned from a
         function that neither backpropagates the terms itself nor calls `.eval()` (a
@@ -153,6 +152,19 @@ class GraphRetainingAccumulation(Rule):
         parameter is not recognised unless its result is backpropagated. Accumulators reset
         by the loop body itself (`total = 0` at its top level) are not flagged; a periodic
         reset under an `if` is, since the graphs pile up in between.
+
+        What silences it: the grad mode governing the code, judged per function. The code is
+        inside `with torch.no_grad():`, `with torch.inference_mode():` or
+        `with torch.set_grad_enabled(...):` (any mode, `torch.enable_grad()` too: code that
+        sets the mode on purpose wants what it set), or in a function decorated with one of
+        them, or nested in such a function; a `torch.set_grad_enabled(False)` statement
+        outside any function switches gradients off for the whole file, and one inside a
+        function for that function (wherever it stands in it: memlint does not follow the
+        order of statements); a function or method that some call in the file runs under one
+        of these is taken to run with gradients off everywhere; an unknown context manager or
+        decorator whose name speaks of gradients or evaluation (`with evaluating(model):`,
+        `@inference`) counts as one. A `set_grad_enabled(False)` in another function, or
+        `model.eval()` alone (it does not turn gradients off), does not silence it.
     """
     invalid = (
         "import torch.nn.functional as F\nlosses = []\nfor x, y in batches:\n"
