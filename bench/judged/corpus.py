@@ -10,7 +10,7 @@ Every archive is a pinned sdist fetched with pip and checked against its recorde
 every machine judges the very same files. Only the paths matched by each release's `include`
 patterns are extracted, under `bench/.judged/src/<project>-<version>/<path in the sdist>`.
 
-memlint does not lint notebooks, so every `X.ipynb` is kept and rendered next to it as
+The judged labels predate native notebook support and name lines of a rendering, so every `X.ipynb` is kept and rendered next to it as
 `X.ipynb.py` (see `render_notebook`): the code cells in order, each under a `# %% cell N`
 line (N: the cell's 1-based position among all the notebook's cells, markdown included, so
 `cells[N-1]` is its source), IPython magics, shell escapes and help lines turned into comments
@@ -20,7 +20,7 @@ cell does not hide the whole notebook from memlint.
 
     python bench/judged/corpus.py      # fetch (once), extract, print the corpus summary
 
-Downloads ~95 MB once (bench/.judged/dist/); scikit-learn's sdist takes ~5 minutes because pip
+Downloads ~400 MB once (bench/.judged/dist/); scikit-learn's sdist takes ~5 minutes because pip
 must run its meson build backend to read its metadata.
 """
 
